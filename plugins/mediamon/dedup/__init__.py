@@ -1,0 +1,1 @@
+"""Story clustering: exact copies, near-duplicate syndicated copies (MinHash + LSH), originals."""

@@ -1,0 +1,1 @@
+"""Extraction: article text and metadata from HTML (trafilatura), dates, charset decoding."""

@@ -1,0 +1,1 @@
+"""Feeds: feed lists (YAML, OPML, text), safe parsing of RSS/Atom bodies, adaptive polling."""

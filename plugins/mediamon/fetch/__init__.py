@@ -1,0 +1,1 @@
+"""Fetching: one guarded, bounded HTTP client for feeds and pages, URL normalisation, robots.txt."""

@@ -1,0 +1,325 @@
+"""The one HTTP client for feeds, pages and robots.txt.
+
+Every request is bounded: connect/read timeouts, a total wall-clock deadline, a cap on
+the decompressed body (decoded here, chunk by chunk, so a gzip bomb stops at the cap),
+a redirect limit, and the network guard on every connection. Failures come back as a
+`FetchResult` with an error class, never as an exception.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+from mediamon.fetch.guard import BlockedAddress, NetworkGuard
+from mediamon.settings import FetchSettings
+
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+# We decode bodies ourselves to bound them, so we offer only what we can decode.
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class ErrorClass:
+    """Failure classes: each has its own back-off and its own line in `feeds status`."""
+
+    DNS = "dns"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    BLOCKED = "blocked"
+    TOO_LARGE = "too_large"
+    REDIRECTS = "redirects"
+    HTTP_4XX = "http_4xx"
+    HTTP_5XX = "http_5xx"
+    RATE_LIMITED = "rate_limited"
+    UNSUPPORTED = "unsupported"
+    INVALID_URL = "invalid_url"
+
+
+@dataclass
+class FetchResult:
+    url: str  # requested
+    final_url: str
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    error_class: str | None = None
+    error: str | None = None
+    retry_after: datetime | None = None
+    redirects: list[str] = field(default_factory=list)
+    skipped_body: bool = False  # content type refused before reading the body
+
+    @property
+    def ok(self) -> bool:
+        return self.error_class is None and self.status_code is not None and self.status_code < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Opens sockets only to addresses the guard permits (checked per connection)."""
+
+    def __init__(self, guard: NetworkGuard) -> None:
+        self._guard = guard
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        last_error: Exception | None = None
+        for address in self._guard.resolve(host, port):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+        assert last_error is not None
+        raise last_error
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    def __init__(self, guard: NetworkGuard, max_connections: int) -> None:
+        super().__init__(trust_env=False, retries=0)
+        # httpx has no public hook for the network backend; this is the pool it would build.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=5.0,
+            network_backend=_GuardedBackend(guard),
+        )
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
+    """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    now = now or datetime.now(UTC)
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(seconds=min(int(value), 7 * 24 * 3600))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(when, now)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _DeadlineExceeded(Exception):
+    pass
+
+
+def _decoder(content_encoding: str):
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise ValueError(f"unsupported content-encoding {encoding!r}")
+
+
+def _read_bounded(
+    chunks: Iterable[bytes], content_encoding: str, cap: int, deadline: float
+) -> bytes:
+    """Decode and collect the body, stopping at `cap` decoded bytes or at the deadline."""
+    decoder = _decoder(content_encoding)
+    out = bytearray()
+    for raw in chunks:
+        if time.monotonic() > deadline:
+            raise _DeadlineExceeded
+        if decoder is None:
+            out += raw
+        else:
+            data = raw
+            while data:
+                # max_length bounds what one call may inflate: a bomb cannot balloon memory.
+                out += decoder.decompress(data, cap + 1 - len(out))
+                if len(out) > cap:
+                    raise _BodyTooLarge
+                data = decoder.unconsumed_tail
+        if len(out) > cap:
+            raise _BodyTooLarge
+    if decoder is not None:
+        out += decoder.flush()
+    if len(out) > cap:
+        raise _BodyTooLarge
+    return bytes(out)
+
+
+class HostLimiter:
+    """At most N requests in flight per host, and a minimum delay between their starts."""
+
+    def __init__(self, per_host: int, min_delay_s: float) -> None:
+        self._per_host = max(1, per_host)
+        self._min_delay_s = min_delay_s
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    def acquire(self, host: str) -> threading.Semaphore:
+        with self._lock:
+            semaphore = self._semaphores.setdefault(host, threading.Semaphore(self._per_host))
+        semaphore.acquire()
+        if self._min_delay_s > 0:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self._min_delay_s
+            time.sleep(max(0.0, start - now))
+        return semaphore
+
+
+class Fetcher:
+    """Bounded GETs with the network guard; thread-safe, shared by feed and page fetches."""
+
+    def __init__(self, settings: FetchSettings, guard: NetworkGuard, max_connections: int = 32):
+        self.settings = settings
+        self.guard = guard
+        self.limiter = HostLimiter(settings.per_host_concurrency, settings.per_host_delay_s)
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout_s,
+            read=settings.read_timeout_s,
+            write=settings.read_timeout_s,
+            pool=settings.total_deadline_s,
+        )
+        self._client = httpx.Client(
+            transport=_GuardedTransport(guard, max_connections),
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        accept_types: tuple[str, ...] | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        """GET `url`, following redirects by hand (each hop guarded and counted).
+
+        `accept_types`: content-type prefixes worth downloading; anything else is
+        returned with `skipped_body=True` before its body is read.
+        """
+        result = FetchResult(url=url, final_url=url)
+        deadline = time.monotonic() + self.settings.total_deadline_s
+        cap = max_bytes or self.settings.max_body_bytes
+        current = url
+        seen = {url}
+        for _hop in range(self.settings.max_redirects + 1):
+            scheme = urlsplit(current).scheme.lower()
+            if scheme not in ("http", "https"):
+                return _fail(result, ErrorClass.BLOCKED, f"refused {scheme or 'relative'}: URL")
+            host = (urlsplit(current).hostname or "").lower()
+            semaphore = self.limiter.acquire(host)
+            try:
+                outcome = self._one_request(current, headers, accept_types, cap, deadline, result)
+            finally:
+                semaphore.release()
+            if outcome is None:
+                return result
+            if current != url:
+                result.redirects.append(current)
+            current = outcome
+            if current in seen:
+                return _fail(result, ErrorClass.REDIRECTS, f"redirect loop at {current[:200]}")
+            seen.add(current)
+        return _fail(
+            result, ErrorClass.REDIRECTS, f"more than {self.settings.max_redirects} redirects"
+        )
+
+    def _one_request(self, url, headers, accept_types, cap, deadline, result) -> str | None:
+        """One hop; returns the next URL for a redirect, None when `result` is final."""
+        result.final_url = url
+        try:
+            request = self._client.build_request("GET", url, headers=headers)
+            response = self._client.send(request, stream=True)
+        except BlockedAddress as exc:
+            return _fail(result, ErrorClass.BLOCKED, str(exc))
+        except httpx.TimeoutException as exc:
+            return _fail(result, ErrorClass.TIMEOUT, f"{type(exc).__name__} for {url[:200]}")
+        except httpx.InvalidURL as exc:
+            return _fail(result, ErrorClass.INVALID_URL, str(exc))
+        except (httpx.HTTPError, ConnectionError, OSError) as exc:
+            klass = ErrorClass.DNS if "DNS lookup failed" in str(exc) else ErrorClass.CONNECTION
+            return _fail(result, klass, f"{type(exc).__name__}: {str(exc)[:200]}")
+        try:
+            result.status_code = response.status_code
+            result.headers = {k.lower(): v for k, v in response.headers.items()}
+            if response.status_code in REDIRECT_CODES and "location" in response.headers:
+                return urljoin(url, response.headers["location"])
+            if response.status_code in (429, 503):
+                result.retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if response.status_code >= 400 or response.status_code == 304:
+                return _classify_status(result)
+            if accept_types is not None and not result.content_type.startswith(accept_types):
+                result.skipped_body = True
+                return None
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                return _fail(result, ErrorClass.TOO_LARGE, f"Content-Length {declared} > {cap}")
+            result.body = _read_bounded(
+                response.iter_raw(), response.headers.get("content-encoding", ""), cap, deadline
+            )
+            return None
+        except _BodyTooLarge:
+            return _fail(result, ErrorClass.TOO_LARGE, f"body larger than {cap} bytes (decoded)")
+        except _DeadlineExceeded:
+            return _fail(
+                result,
+                ErrorClass.TIMEOUT,
+                f"no complete body within {self.settings.total_deadline_s:.0f} s",
+            )
+        except ValueError as exc:
+            return _fail(result, ErrorClass.UNSUPPORTED, str(exc))
+        except zlib.error as exc:
+            return _fail(result, ErrorClass.UNSUPPORTED, f"corrupt compressed body: {exc}")
+        except httpx.TimeoutException:
+            return _fail(result, ErrorClass.TIMEOUT, f"read timed out for {url[:200]}")
+        except (httpx.HTTPError, OSError) as exc:
+            return _fail(result, ErrorClass.CONNECTION, f"{type(exc).__name__} while reading body")
+        finally:
+            response.close()
+
+
+def _fail(result: FetchResult, error_class: str, message: str) -> None:
+    result.error_class = error_class
+    result.error = message
+    result.body = b""
+    return None
+
+
+def _classify_status(result: FetchResult) -> None:
+    code = result.status_code or 0
+    if code == 304:
+        return None
+    if code == 429 or (code == 503 and result.retry_after is not None):
+        return _fail(
+            result, ErrorClass.RATE_LIMITED, f"HTTP {code}, retry after {result.retry_after}"
+        )
+    if code >= 500:
+        return _fail(result, ErrorClass.HTTP_5XX, f"HTTP {code}")
+    return _fail(result, ErrorClass.HTTP_4XX, f"HTTP {code}")

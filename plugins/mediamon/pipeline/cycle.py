@@ -1,0 +1,112 @@
+"""One complete ingestion cycle: poll due feeds, process every pending entry, index.
+
+Shared building blocks for the CLI (`mediamon ingest`) and the Airflow DAGs, which call
+`open_processor`, `process_pending` and `index_pending` in their own tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediamon.feeds import poll
+from mediamon.feeds.sources import read_feed_list
+from mediamon.fetch.client import Fetcher
+from mediamon.fetch.guard import NetworkGuard
+from mediamon.pipeline.process import Processor, ProcessReport, claim, pending_count
+from mediamon.search import indexer
+from mediamon.settings import Settings
+from mediamon.store import db
+from mediamon.tagging.versions import tagger_for
+from pebble import ProcessPool
+
+BATCH_SIZE = 100
+
+
+@dataclass
+class CycleReport:
+    feeds_added: int = 0
+    poll: poll.PollReport = field(default_factory=poll.PollReport)
+    process: ProcessReport = field(default_factory=ProcessReport)
+    index: indexer.IndexReport = field(default_factory=indexer.IndexReport)
+    watchlist_version: int | None = None
+
+
+def make_fetcher(settings: Settings) -> Fetcher:
+    guard = NetworkGuard(settings.allow_private_networks, settings.allowed_addresses)
+    return Fetcher(settings.fetch, guard)
+
+
+@contextmanager
+def open_processor(settings: Settings, watchlist: Path | None = None) -> Iterator[Processor]:
+    database_url = settings.require_database()
+    tagger = tagger_for(database_url, watchlist or settings.watchlist_path)
+    with make_fetcher(settings) as fetcher, ProcessPool(max_workers=settings.workers) as pool:
+        yield Processor(settings, fetcher, tagger, pool)
+
+
+def process_pending(
+    processor: Processor,
+    max_entries: int | None = None,
+    on_batch: Callable[[ProcessReport], None] | None = None,
+) -> ProcessReport:
+    """Claim and process batches until nothing is pending (or `max_entries` were claimed)."""
+    total = ProcessReport()
+    while max_entries is None or total.claimed < max_entries:
+        size = BATCH_SIZE if max_entries is None else min(BATCH_SIZE, max_entries - total.claimed)
+        entries = claim(processor.database_url, size)
+        if not entries:
+            break
+        batch = processor.process(entries)
+        total.merge(batch)
+        if on_batch:
+            on_batch(batch)
+    return total
+
+
+def index_pending(settings: Settings) -> indexer.IndexReport:
+    database_url = settings.require_database()
+    es = indexer.client(settings.require_elasticsearch())
+    try:
+        indexer.ensure_index(es, settings.index)
+    except indexer.SearchUnavailable as exc:
+        return indexer.IndexReport(unavailable=str(exc))
+    return indexer.drain_outbox(database_url, es, settings.index)
+
+
+def run_cycle(
+    settings: Settings,
+    feeds_file: Path | None = None,
+    watchlist: Path | None = None,
+    poll_all: bool = False,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> CycleReport:
+    database_url = settings.require_database()
+    db.upgrade(database_url)
+    report = CycleReport()
+    if feeds_file is not None:
+        specs = read_feed_list(feeds_file)
+        report.feeds_added = poll.add_feeds(database_url, specs)
+        if poll_all:
+            poll.force_due(database_url, None)
+    elif poll_all:
+        poll.force_due(database_url, None)
+    with open_processor(settings, watchlist) as processor:
+        report.watchlist_version = processor.tagger.version
+        feeds = poll.due_feeds(database_url, limit=None)
+        if on_progress:
+            on_progress("poll", 0, len(feeds))
+        report.poll = poll.poll_feeds(database_url, processor.fetcher, feeds)
+        total = pending_count(database_url)
+        if on_progress:
+            on_progress("process", 0, total)
+
+        def advance(batch: ProcessReport) -> None:
+            if on_progress:
+                on_progress("process", batch.claimed, total)
+
+        report.process = process_pending(processor, on_batch=advance)
+    report.index = index_pending(settings)
+    return report

@@ -1,0 +1,399 @@
+"""Process pending feed entries: fetch, extract, dedupe, tag, store (one batch at a time).
+
+Work is claimed from PostgreSQL with a lease (several workers or Airflow tasks can run
+at once), every page gets a recorded outcome, and an article is written in one
+transaction with its raw page, cluster, tags and outbox row, so a retried batch neither
+duplicates nor loses anything. Extraction runs in worker processes that are killed at
+their time limit.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import psycopg
+from mediamon.dedup import clusters
+from mediamon.dedup.fingerprint import fingerprint, story_lines
+from mediamon.extract.article import Extracted, decode_html, extract_article
+from mediamon.extract.dates import choose_published_at
+from mediamon.fetch import robots
+from mediamon.fetch.client import ErrorClass, Fetcher, FetchResult
+from mediamon.fetch.urls import InvalidURL, host_key, normalise_url, outlet_of
+from mediamon.search.indexer import enqueue
+from mediamon.settings import Settings
+from mediamon.store.db import connect
+from mediamon.tagging.matcher import Tagger
+from pebble import ProcessPool
+from psycopg.types.json import Jsonb
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+LEASE = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+SOFT_ERRORS = {
+    ErrorClass.TIMEOUT,
+    ErrorClass.CONNECTION,
+    ErrorClass.DNS,
+    ErrorClass.HTTP_5XX,
+    ErrorClass.RATE_LIMITED,
+}
+
+
+@dataclass
+class ProcessReport:
+    claimed: int = 0
+    pages_fetched: int = 0
+    pages_skipped: int = 0
+    pages_failed: int = 0
+    pages_retry: int = 0
+    articles_stored: int = 0
+    already_known: int = 0
+    copies_found: int = 0
+    tagged: int = 0
+    outcomes: list[str] = field(default_factory=list)  # one line per page that did not store
+
+    def merge(self, other: ProcessReport) -> None:
+        for name in (
+            "claimed",
+            "pages_fetched",
+            "pages_skipped",
+            "pages_failed",
+            "pages_retry",
+            "articles_stored",
+            "already_known",
+            "copies_found",
+            "tagged",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.outcomes += other.outcomes
+
+
+@dataclass
+class Page:
+    """One distinct page URL of the batch and the entries that listed it."""
+
+    page_url: str
+    entries: list[dict]
+    fetched: FetchResult | None = None
+    html: str | None = None
+    encoding: str | None = None
+    extracted: Extracted | None = None
+
+
+def _extract_in_worker(body: bytes, content_type: str, url: str) -> tuple[str, str, Extracted]:
+    html, encoding = decode_html(body, content_type)
+    return html, encoding, extract_article(html, url)
+
+
+def claim(database_url: str, limit: int) -> list[dict]:
+    with connect(database_url) as conn, conn.transaction():
+        return conn.execute(
+            "UPDATE entries SET leased_until = now() + %s, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM entries WHERE status = 'pending'"
+            "   AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())"
+            "   ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+            " RETURNING *",
+            (LEASE, limit),
+        ).fetchall()
+
+
+def pending_count(database_url: str) -> int:
+    with connect(database_url) as conn:
+        return conn.execute(
+            "SELECT count(*) AS n FROM entries WHERE status = 'pending' AND next_attempt_at <= now()"
+        ).fetchone()["n"]
+
+
+def _finish(
+    conn, entries: list[dict], status: str, reason: str | None, article_id: int | None = None
+) -> None:
+    conn.execute(
+        "UPDATE entries SET status = %s, status_reason = %s, article_id = coalesce(%s, article_id),"
+        " leased_until = NULL WHERE id = ANY(%s)",
+        (status, reason, article_id, [e["id"] for e in entries]),
+    )
+
+
+def _retry_later(conn, entries: list[dict], reason: str, not_before: datetime | None = None) -> str:
+    attempts = max(e["attempts"] for e in entries)
+    if attempts >= MAX_ATTEMPTS:
+        _finish(conn, entries, "failed", f"{reason} (gave up after {attempts} attempts)")
+        return "failed"
+    backoff = datetime.now(UTC) + timedelta(minutes=5 * 2 ** (attempts - 1))
+    when = max(backoff, not_before) if not_before else backoff
+    conn.execute(
+        "UPDATE entries SET status_reason = %s, next_attempt_at = %s, leased_until = NULL"
+        " WHERE id = ANY(%s)",
+        (reason, when, [e["id"] for e in entries]),
+    )
+    return "retry"
+
+
+class Processor:
+    """Processes claimed entries with one fetcher, one tagger and one extraction pool."""
+
+    def __init__(self, settings: Settings, fetcher: Fetcher, tagger: Tagger, pool: ProcessPool):
+        self.settings = settings
+        self.database_url = settings.require_database()
+        self.fetcher = fetcher
+        self.tagger = tagger
+        self.pool = pool
+
+    # -- stage 1: pages already stored, deferred hosts, robots.txt ------------------------
+    def _triage(self, page: Page, report: ProcessReport) -> bool:
+        """True when the page still has to be fetched."""
+        with connect(self.database_url) as conn, conn.transaction():
+            known = conn.execute(
+                "SELECT id FROM articles WHERE canonical_url = %s UNION"
+                " SELECT article_id FROM entries WHERE page_url = %s AND article_id IS NOT NULL"
+                " LIMIT 1",
+                (page.page_url, page.page_url),
+            ).fetchone()
+            if known:
+                _finish(conn, page.entries, "done", "already stored", known["id"])
+                report.already_known += 1
+                return False
+            deferred = conn.execute(
+                "SELECT deferred_until FROM hosts WHERE host = %s AND deferred_until > now()",
+                (host_key(page.page_url),),
+            ).fetchone()
+            if deferred:
+                _retry_later(
+                    conn,
+                    page.entries,
+                    "host asked us to wait (Retry-After)",
+                    deferred["deferred_until"],
+                )
+                report.pages_retry += 1
+                return False
+            if self._respect_robots(conn, page):
+                permitted, reason = robots.check(conn, self.fetcher, page.page_url)
+                if not permitted:
+                    if "unavailable" in reason:
+                        _retry_later(conn, page.entries, reason)
+                        report.pages_retry += 1
+                    else:
+                        _finish(conn, page.entries, "skipped", reason)
+                        report.pages_skipped += 1
+                    report.outcomes.append(f"{page.page_url}: {reason}")
+                    return False
+        return True
+
+    def _respect_robots(self, conn, page: Page) -> bool:
+        feed_ids = list({e["feed_id"] for e in page.entries})
+        row = conn.execute(
+            "SELECT bool_or(respect_robots) AS r FROM feeds WHERE id = ANY(%s)", (feed_ids,)
+        ).fetchone()
+        return bool(row and row["r"])
+
+    # -- stage 2: fetch -------------------------------------------------------------------
+    def _fetch(self, page: Page) -> Page:
+        page.fetched = self.fetcher.get(page.page_url, accept_types=HTML_TYPES)
+        return page
+
+    def _record_fetch_failure(self, page: Page, report: ProcessReport) -> None:
+        fetched = page.fetched
+        assert fetched is not None
+        with connect(self.database_url) as conn, conn.transaction():
+            if fetched.skipped_body:
+                reason = f"not HTML: {fetched.content_type or 'no content type'}"
+                _finish(conn, page.entries, "skipped", reason)
+                report.pages_skipped += 1
+            elif fetched.error_class in SOFT_ERRORS:
+                reason = f"{fetched.error_class}: {fetched.error}"
+                if fetched.retry_after:
+                    conn.execute(
+                        "INSERT INTO hosts (host, deferred_until) VALUES (%s, %s) ON CONFLICT (host)"
+                        " DO UPDATE SET deferred_until = EXCLUDED.deferred_until",
+                        (host_key(page.page_url), fetched.retry_after),
+                    )
+                state = _retry_later(conn, page.entries, reason, fetched.retry_after)
+                if state == "failed":
+                    report.pages_failed += 1
+                else:
+                    report.pages_retry += 1
+            else:
+                reason = f"{fetched.error_class or 'http'}: {fetched.error or fetched.status_code}"
+                _finish(conn, page.entries, "failed", reason)
+                report.pages_failed += 1
+        report.outcomes.append(f"{page.page_url}: {reason}")
+
+    # -- stage 4: store -------------------------------------------------------------------
+    def _store(self, page: Page, report: ProcessReport, sites: list[str]) -> None:
+        fetched, extracted = page.fetched, page.extracted
+        assert fetched is not None and extracted is not None
+        final_url = _safe_normalise(fetched.final_url) or page.page_url
+        canonical_url, syndicated_from = final_url, None
+        if extracted.canonical_url:
+            canonical = _safe_normalise(extracted.canonical_url)
+            if canonical and outlet_of(canonical, sites) == outlet_of(final_url, sites):
+                canonical_url = canonical
+            elif canonical and urlsplit(canonical).path not in ("", "/"):
+                syndicated_from = canonical
+        now = datetime.now(UTC)
+        first_seen = min(e["first_seen_at"] for e in page.entries)
+        feed_dates = [e["published_at"] for e in page.entries if e["published_at"]]
+        published_at, published_source = choose_published_at(
+            extracted.published, min(feed_dates) if feed_dates else None, first_seen, now
+        )
+        title = extracted.title or next((e["title"] for e in page.entries if e["title"]), None)
+        source = outlet_of(final_url, sites)
+        tags = self.tagger.tag(title, extracted.text)
+        with connect(self.database_url) as conn, conn.transaction():
+            existing = conn.execute(
+                "SELECT id FROM articles WHERE canonical_url = %s", (canonical_url,)
+            ).fetchone()
+            if existing:  # another URL of the same document (redirect, canonical link)
+                _finish(
+                    conn, page.entries, "done", "same document as a stored article", existing["id"]
+                )
+                report.already_known += 1
+                return
+            article_id = conn.execute(
+                "INSERT INTO articles (canonical_url, url, source, syndicated_from, title, text,"
+                " description, authors, site_name, language, published_at, published_at_source,"
+                " first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
+                " watchlist_version)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stored', %s, %s,"
+                " %s, %s) RETURNING id",
+                (
+                    canonical_url,
+                    final_url,
+                    source,
+                    syndicated_from,
+                    title,
+                    extracted.text,
+                    extracted.description,
+                    extracted.authors,
+                    extracted.site_name,
+                    extracted.language,
+                    published_at,
+                    published_source,
+                    first_seen,
+                    now,
+                    tags.groups,
+                    tags.groups_with_ancestors,
+                    Jsonb([m.as_dict() for m in tags.mentions]),
+                    self.tagger.version,
+                ),
+            ).fetchone()["id"]
+            conn.execute(
+                "INSERT INTO raw_pages (article_id, url, status_code, content_type, encoding, html_gzip)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    article_id,
+                    fetched.final_url,
+                    fetched.status_code,
+                    fetched.content_type,
+                    page.encoding,
+                    gzip.compress((page.html or "").encode(), 6),
+                ),
+            )
+            changed = dedupe(
+                conn,
+                article_id,
+                source,
+                canonical_url,
+                syndicated_from,
+                extracted.text,
+                self.settings,
+            )
+            enqueue(conn, changed)
+            _finish(conn, page.entries, "done", None, article_id)
+        report.articles_stored += 1
+        report.tagged += bool(tags.groups)
+
+    # -- the batch --------------------------------------------------------------------------
+    def process(self, entries: list[dict]) -> ProcessReport:
+        report = ProcessReport(claimed=len(entries))
+        by_url: dict[str, list[dict]] = defaultdict(list)
+        for entry in entries:
+            by_url[entry["page_url"]].append(entry)
+        pages = [Page(url, group) for url, group in by_url.items()]
+        to_fetch = [page for page in pages if self._triage(page, report)]
+        extracting: list[tuple[Page, Future]] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(to_fetch)))) as threads:
+            for page in threads.map(self._fetch, to_fetch):
+                fetched = page.fetched
+                if fetched is None or not fetched.ok or fetched.skipped_body:
+                    self._record_fetch_failure(page, report)
+                    continue
+                report.pages_fetched += 1
+                future = self.pool.schedule(
+                    _extract_in_worker,
+                    args=(fetched.body, fetched.headers.get("content-type", ""), fetched.final_url),
+                    timeout=self.settings.extract_timeout_s,
+                )
+                extracting.append((page, future))
+        sites = self._site_urls()
+        for page, future in extracting:
+            self._finish_page(page, future, report, sites)
+        return report
+
+    def _site_urls(self) -> list[str]:
+        with connect(self.database_url) as conn:
+            rows = conn.execute("SELECT DISTINCT site_url FROM feeds WHERE site_url IS NOT NULL")
+            return [row["site_url"] for row in rows]
+
+    def _finish_page(
+        self, page: Page, future: Future, report: ProcessReport, sites: list[str]
+    ) -> None:
+        try:
+            page.html, page.encoding, page.extracted = future.result()
+        except FutureTimeout:
+            self._fail(page, report, f"extraction exceeded {self.settings.extract_timeout_s:.0f} s")
+            return
+        except Exception as exc:  # a crash in the worker is this page's failure, not the batch's
+            self._fail(page, report, f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
+            return
+        if page.extracted.status != "stored":
+            status = "skipped" if page.extracted.status == "wall" else "failed"
+            self._fail(page, report, page.extracted.status_reason or page.extracted.status, status)
+            return
+        try:
+            self._store(page, report, sites)
+        except psycopg.DataError as exc:
+            self._fail(page, report, f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}")
+
+    def _fail(self, page: Page, report: ProcessReport, reason: str, status: str = "failed") -> None:
+        with connect(self.database_url) as conn, conn.transaction():
+            _finish(conn, page.entries, status, reason)
+        if status == "skipped":
+            report.pages_skipped += 1
+        else:
+            report.pages_failed += 1
+        report.outcomes.append(f"{page.page_url}: {reason}")
+
+
+def _safe_normalise(url: str) -> str | None:
+    try:
+        return normalise_url(url)
+    except InvalidURL:
+        return None
+
+
+def dedupe(
+    conn,
+    article_id: int,
+    source: str,
+    canonical_url: str,
+    syndicated_from: str | None,
+    text: str,
+    settings: Settings,
+) -> list[int]:
+    """Fingerprint and cluster one stored article; returns ids whose documents changed."""
+    clusters.lock(conn)
+    boilerplate = clusters.outlet_boilerplate(conn, source, text.splitlines())
+    lines = story_lines(text, boilerplate)
+    fp = fingerprint(lines, settings.dedup.shingle_size, settings.dedup.num_perm)
+    conn.execute("UPDATE articles SET text_hash = %s WHERE id = %s", (fp.text_hash, article_id))
+    assignment = clusters.assign_cluster(
+        conn, article_id, canonical_url, syndicated_from, fp, settings.dedup
+    )
+    clusters.count_outlet_lines(conn, source, text.splitlines())
+    return assignment.changed_article_ids

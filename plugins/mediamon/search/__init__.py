@@ -1,0 +1,1 @@
+"""Elasticsearch: the index template, the write alias, documents, and the outbox-driven indexer."""

@@ -1,0 +1,165 @@
+"""The one place that reads mediamon's configuration from the environment.
+
+Every other module receives a `Settings` value (or calls `load()`); nothing else
+touches `os.environ`. When a service URL is not set, the address of the local
+stack started by `mediamon stack up` is used, so the README's commands work
+without exporting anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_INDEX = "mediamon-articles"
+DEFAULT_USER_AGENT = (
+    "mediamon/0.1 (+https://github.com/mediamon/mediamon; media-monitoring crawler)"
+)
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed (reported as one line, exit 2)."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Near-duplicate thresholds; defaults chosen from the newsroom measurements (see README)."""
+
+    num_perm: int = 128
+    bands: int = 64  # 64 bands of 2 rows: candidates down to Jaccard ~0.15 (excerpts)
+    shingle_size: int = 5
+    resemblance: float = 0.45
+    containment: float = 0.80
+    min_shingles: int = 12
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 15.0
+    total_deadline_s: float = 30.0
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_concurrency: int = 2
+    per_host_delay_s: float = 0.0
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    elasticsearch_url: str | None
+    index: str = DEFAULT_INDEX
+    allow_private_networks: bool = False
+    # Exact host:port pairs exempt from the private-network guard (tests serve on loopback).
+    allowed_addresses: frozenset[str] = frozenset()
+    watchlist_path: Path = PROJECT_ROOT / "config" / "watchlist.yaml"
+    feeds_file: Path = PROJECT_ROOT / "config" / "feeds.yaml"
+    stack_dir: Path = PROJECT_ROOT / ".mediamon" / "stack"
+    extract_timeout_s: float = 20.0
+    workers: int = max(1, os.cpu_count() or 1)
+    kibana_url: str = "http://127.0.0.1:5601"
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    dedup: DedupSettings = field(default_factory=DedupSettings)
+
+    def require_database(self) -> str:
+        if not self.database_url:
+            raise ConfigError(
+                "no PostgreSQL configured: set MEDIAMON_DATABASE_URL or run `mediamon stack up`"
+            )
+        return self.database_url
+
+    def require_elasticsearch(self) -> str:
+        if not self.elasticsearch_url:
+            raise ConfigError(
+                "no Elasticsearch configured: set MEDIAMON_ELASTICSEARCH_URL or run `mediamon stack up`"
+            )
+        return self.elasticsearch_url
+
+    def with_services(self, database_url: str | None, elasticsearch_url: str | None) -> Settings:
+        return replace(self, database_url=database_url, elasticsearch_url=elasticsearch_url)
+
+
+def stack_state_file(stack_dir: Path) -> Path:
+    return stack_dir / "stack.json"
+
+
+def _stack_urls(stack_dir: Path) -> dict[str, str]:
+    path = stack_state_file(stack_dir)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from `env` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    stack_dir = Path(env.get("MEDIAMON_STACK_DIR") or PROJECT_ROOT / ".mediamon" / "stack")
+    stack = _stack_urls(stack_dir)
+    allowed = frozenset(
+        part.strip()
+        for part in env.get("MEDIAMON_ALLOWED_ADDRESSES", "").split(",")
+        if part.strip()
+    )
+    fetch = FetchSettings(
+        connect_timeout_s=_float(env, "MEDIAMON_CONNECT_TIMEOUT", 5.0),
+        read_timeout_s=_float(env, "MEDIAMON_READ_TIMEOUT", 15.0),
+        total_deadline_s=_float(env, "MEDIAMON_FETCH_DEADLINE", 30.0),
+        max_body_bytes=_int(env, "MEDIAMON_MAX_BODY_BYTES", 5 * 1024 * 1024),
+        max_redirects=_int(env, "MEDIAMON_MAX_REDIRECTS", 5),
+        per_host_concurrency=_int(env, "MEDIAMON_PER_HOST_CONCURRENCY", 2),
+        per_host_delay_s=_float(env, "MEDIAMON_PER_HOST_DELAY", 0.0),
+        user_agent=env.get("MEDIAMON_USER_AGENT") or DEFAULT_USER_AGENT,
+    )
+    dedup = DedupSettings(
+        resemblance=_float(env, "MEDIAMON_DEDUP_RESEMBLANCE", DedupSettings.resemblance),
+        containment=_float(env, "MEDIAMON_DEDUP_CONTAINMENT", DedupSettings.containment),
+    )
+    return Settings(
+        database_url=env.get("MEDIAMON_DATABASE_URL") or stack.get("database_url"),
+        elasticsearch_url=env.get("MEDIAMON_ELASTICSEARCH_URL") or stack.get("elasticsearch_url"),
+        index=env.get("MEDIAMON_INDEX") or DEFAULT_INDEX,
+        allow_private_networks=_flag(env.get("MEDIAMON_ALLOW_PRIVATE_NETWORKS")),
+        allowed_addresses=allowed,
+        watchlist_path=Path(
+            env.get("MEDIAMON_WATCHLIST") or PROJECT_ROOT / "config" / "watchlist.yaml"
+        ),
+        feeds_file=Path(env.get("MEDIAMON_FEEDS_FILE") or PROJECT_ROOT / "config" / "feeds.yaml"),
+        stack_dir=stack_dir,
+        extract_timeout_s=_float(env, "MEDIAMON_EXTRACT_TIMEOUT", 20.0),
+        workers=_int(env, "MEDIAMON_WORKERS", max(1, os.cpu_count() or 1)),
+        kibana_url=env.get("MEDIAMON_KIBANA_URL") or "http://127.0.0.1:5601",
+        fetch=fetch,
+        dedup=dedup,
+    )

@@ -1,0 +1,1 @@
+"""PostgreSQL, the system of record: connections, migrations and the tables' queries."""

@@ -1,0 +1,84 @@
+"""Connections and schema migrations (versioned SQL files under sql/)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from mediamon.settings import PROJECT_ROOT
+from psycopg.rows import dict_row
+
+MIGRATIONS_DIR = PROJECT_ROOT / "sql"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# One number for every mediamon process: serialises concurrent `db upgrade` runs.
+_MIGRATION_LOCK = 0x6D6D_0001
+
+
+class DatabaseUnavailable(RuntimeError):
+    """PostgreSQL did not accept a connection (one line for the user)."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+
+def connect(database_url: str, **kwargs) -> psycopg.Connection:
+    try:
+        return psycopg.connect(database_url, row_factory=dict_row, connect_timeout=5, **kwargs)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {reason}") from exc
+
+
+@contextmanager
+def transaction(database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection whose work commits on success and rolls back on error."""
+    with connect(database_url) as conn, conn.transaction():
+        yield conn
+
+
+def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append(Migration(int(match.group(1)), path.stem, path))
+    return found
+
+
+def applied_versions(conn: psycopg.Connection) -> set[int]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version integer PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    return {row["version"] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def upgrade(database_url: str) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction; returns their names."""
+    applied_now = []
+    with connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            done = applied_versions(conn)
+            for migration in migrations():
+                if migration.version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(migration.path.read_text())
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        (migration.version, migration.name),
+                    )
+                applied_now.append(migration.name)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+    return applied_now

@@ -1,0 +1,1 @@
+"""Tracked groups: the watchlist and the mention tagger."""
