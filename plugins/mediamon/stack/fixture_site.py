@@ -6,6 +6,7 @@ every body it serves to the address it really listens on, so any free port works
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from functools import partial
@@ -30,7 +31,14 @@ class _Handler(SimpleHTTPRequestHandler):
         if not path.is_file():
             return super().send_head()
         body = path.read_bytes().replace(BUILD_BASE_URL.encode(), self.base_url.encode())
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
         self.send_response(200)
+        self.send_header("ETag", etag)
         if path.suffix == ".xml":
             content_type = (
                 "application/rss+xml" if b"<rss" in body[:500] else "application/atom+xml"

@@ -13,6 +13,7 @@ Two Aho-Corasick automatons (case-sensitive, case-folded) are built once per wat
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -46,6 +47,19 @@ _TYPOGRAPHY = str.maketrans(
         "\r": " ",
     }
 )
+
+
+# Lines that link to other stories ("RELATED: ...") are not mentions in this article.
+_LINK_LINE = re.compile(
+    r"(?:^[ \t]*(?i:related|read more|see also|also read|more on this|recommended)[ \t]*:"
+    r"|\b(?:RELATED|READ MORE|SEE ALSO|ALSO READ)[ \t]*:).*$",
+    re.MULTILINE,
+)
+
+
+def blank_link_lines(text: str) -> str:
+    """Link lines replaced by spaces of the same length (offsets stay true)."""
+    return _LINK_LINE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def fold_typography(text: str) -> str:
@@ -156,9 +170,11 @@ class Tagger:
         chosen: list[_Hit] = []
         taken: list[tuple[int, int]] = []
         for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
-            if any(hit.start < end and start < hit.end for start, end in taken):
-                if not any(c.start == hit.start and c.end == hit.end for c in chosen):
-                    continue
+            overlaps = any(hit.start < end and start < hit.end for start, end in taken)
+            # A shared alias (one span, several groups) keeps every group.
+            same_span = any(c.start == hit.start and c.end == hit.end for c in chosen)
+            if overlaps and not same_span:
+                continue
             chosen.append(hit)
             taken.append((hit.start, hit.end))
         return sorted(chosen, key=lambda h: h.start)
@@ -168,7 +184,7 @@ class Tagger:
         named: list[tuple[str, _Hit]] = []
         confirmed: set[str] = set()  # groups whose context or plain alias appears
         for field_name, value in fields.items():
-            hits = self._hits(value)
+            hits = self._hits(blank_link_lines(value))
             for hit in hits:
                 if hit.kind == CONTEXT:
                     confirmed.add(hit.group)

@@ -1,0 +1,70 @@
+"""Shared fixtures: the real local stack (PostgreSQL + Elasticsearch) and fixture newsrooms.
+
+Services come from `mediamon stack up` (or MEDIAMON_DATABASE_URL / MEDIAMON_ELASTICSEARCH_URL).
+A missing service fails the test with a clear message; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from mediamon import settings as settings_module
+from mediamon.search.indexer import client
+from mediamon.stack.elasticsearch import root_info
+from mediamon.stack.fixture_site import NEWSROOM_DIR, FixtureSite
+from mediamon.store import db
+
+TEST_INDEX = "mediamon-test-articles"
+BUILDS = ["seed7-hard0.3", "seed11-hard0.6", "seed23-hard0.9"]
+NEWSROOM_WATCHLIST = NEWSROOM_DIR / "watchlist.yaml"
+
+
+@pytest.fixture(scope="session")
+def stack_settings() -> settings_module.Settings:
+    settings = settings_module.load()
+    if not settings.database_url or not settings.elasticsearch_url:
+        pytest.fail("the local stack is not running: run `mediamon stack up` (or `make test`)")
+    try:
+        psycopg.connect(settings.database_url, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        pytest.fail(f"PostgreSQL at the configured URL does not answer: {exc}")
+    if root_info(settings.elasticsearch_url) is None:
+        pytest.fail(f"Elasticsearch does not answer at {settings.elasticsearch_url}: run `mediamon stack up`")
+    return dataclasses.replace(settings, index=TEST_INDEX, workers=2, watchlist_path=NEWSROOM_WATCHLIST)
+
+
+@pytest.fixture
+def clean_stack(stack_settings):
+    """An empty mediamon schema and no test index: each test starts from nothing."""
+    with psycopg.connect(stack_settings.database_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    db.upgrade(stack_settings.database_url)
+    es = client(stack_settings.elasticsearch_url)
+    for index in es.indices.get(index=f"{TEST_INDEX}*", expand_wildcards="all"):
+        es.indices.delete(index=index)
+    es.options(ignore_status=404).indices.delete_index_template(name=TEST_INDEX)
+    return stack_settings
+
+
+@pytest.fixture
+def newsroom(request):
+    """A fixture newsroom served on a free loopback port (build name via indirect param)."""
+    build = getattr(request, "param", BUILDS[0])
+    with FixtureSite(NEWSROOM_DIR / build) as site:
+        yield site
+
+
+def with_site(settings: settings_module.Settings, site: FixtureSite) -> settings_module.Settings:
+    """Settings whose network guard lets exactly the fixture site through."""
+    return dataclasses.replace(settings, allowed_addresses=frozenset({site.address}))
+
+
+def feeds_file(tmp_path: Path, site: FixtureSite) -> Path:
+    path = tmp_path / "feeds.txt"
+    path.write_text("\n".join(site.feed_urls()))
+    return path

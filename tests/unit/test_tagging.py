@@ -1,0 +1,90 @@
+"""Tagging rules, one case each."""
+
+import pytest
+
+from mediamon.tagging.matcher import Tagger
+from mediamon.tagging.watchlist import WatchlistError, parse_watchlist
+
+WATCHLIST = parse_watchlist(
+    {
+        "groups": [
+            {"id": "isis", "name": "Islamic State", "aliases": ["Islamic State", "ISIS", "Daesh"]},
+            {"id": "isis-k", "name": "ISIS-K", "parent": "isis", "aliases": ["ISIS-K", "Islamic State Khorasan Province"]},
+            {"id": "taliban", "name": "Taliban", "aliases": ["Taliban"]},
+            {"id": "ttp", "name": "TTP", "aliases": ["Pakistani Taliban", "TTP"]},
+            {"id": "al-qaeda", "name": "al-Qaeda", "aliases": ["al-Qaeda"]},
+            {"id": "aqap", "name": "AQAP", "parent": "al-qaeda", "aliases": ["al-Qaeda in the Arabian Peninsula"]},
+            {"id": "hamas", "name": "Hamas", "aliases": ["Hamas"]},
+            {"id": "hezbollah", "name": "Hezbollah", "aliases": ["Hezbollah"]},
+            {"id": "ira", "name": "IRA", "aliases": ["New IRA"], "ambiguous": ["IRA"], "context": ["Belfast", "Northern Ireland"]},
+        ]
+    }
+)
+TAGGER = Tagger(WATCHLIST, version=1)
+
+
+def groups(text, title=""):
+    return TAGGER.tag(title, text).groups
+
+
+def test_alias_inside_a_word_is_no_match():
+    assert groups("The crisis deepened; Mr Hamasaki spoke.") == []
+
+
+def test_acronym_matches_only_in_capitals():
+    assert groups("Isis, the goddess, was worshipped in Egypt.") == []
+    assert groups("ISIS claimed the attack.") == ["isis"]
+
+
+def test_other_aliases_match_in_any_case():
+    assert groups("Fighters loyal to DAESH and daesh alike.") == ["isis"]
+
+
+def test_curly_apostrophe_possessive_matches():
+    assert groups("Hezbollah\u2019s leader spoke.") == ["hezbollah"]
+
+
+def test_attached_hyphenated_forms_match():
+    assert groups("The Taliban-led government and the Hamas\u2011run ministry.") == ["hamas", "taliban"]
+
+
+def test_longest_overlapping_name_wins():
+    assert groups("The Pakistani Taliban claimed it.") == ["ttp"]
+    assert groups("al-Qaeda in the Arabian Peninsula said.") == ["aqap"]
+
+
+def test_en_dash_in_alias_matches_hyphen_spelling():
+    assert groups("ISIS\u2013K fighters") == ["isis-k"]
+
+
+def test_ambiguous_alias_needs_context():
+    assert groups("Put more into your IRA before April.") == []
+    assert groups("Police in Belfast blamed the IRA.") == ["ira"]
+
+
+def test_ambiguous_alias_is_confirmed_by_a_plain_alias():
+    assert groups("The New IRA said the IRA would continue.") == ["ira"]
+
+
+def test_parents_are_added_to_groups_with_ancestors():
+    tags = TAGGER.tag("", "ISIS-K claimed the attack.")
+    assert tags.groups == ["isis-k"] and tags.groups_with_ancestors == ["isis", "isis-k"]
+
+
+def test_mentions_record_field_offset_and_snippet():
+    tags = TAGGER.tag("Hamas statement", "Yesterday Hamas said")
+    title, body = tags.mentions
+    assert (title.field, title.offset, title.text) == ("title", 0, "Hamas")
+    assert (body.field, body.offset) == ("text", 10)
+    assert "Yesterday Hamas said" in body.snippet
+    assert tags.counts == {"hamas": 2}
+
+
+def test_watchlist_with_unknown_parent_is_refused():
+    with pytest.raises(WatchlistError, match="unknown parent"):
+        parse_watchlist({"groups": [{"id": "a", "name": "A", "parent": "b", "aliases": ["A"]}]})
+
+
+def test_watchlist_fingerprint_changes_with_content():
+    edited = parse_watchlist({"groups": [{"id": "hamas", "name": "Hamas", "aliases": ["Hamas", "HAMAS"]}]})
+    assert edited.sha256 != WATCHLIST.sha256
