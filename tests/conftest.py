@@ -33,8 +33,12 @@ def stack_settings() -> settings_module.Settings:
     except psycopg.Error as exc:
         pytest.fail(f"PostgreSQL at the configured URL does not answer: {exc}")
     if root_info(settings.elasticsearch_url) is None:
-        pytest.fail(f"Elasticsearch does not answer at {settings.elasticsearch_url}: run `mediamon stack up`")
-    return dataclasses.replace(settings, index=TEST_INDEX, workers=2, watchlist_path=NEWSROOM_WATCHLIST)
+        pytest.fail(
+            f"Elasticsearch does not answer at {settings.elasticsearch_url}: run `mediamon stack up`"
+        )
+    return dataclasses.replace(
+        settings, index=TEST_INDEX, workers=2, watchlist_path=NEWSROOM_WATCHLIST
+    )
 
 
 @pytest.fixture

@@ -53,7 +53,9 @@ def test_conditional_get_is_answered_with_304(clean_stack, newsroom, tmp_path):
     assert {o.status for o in again.poll.outcomes} == {"not_modified"}
 
 
-def test_elasticsearch_down_commits_to_postgres_and_reindex_catches_up(clean_stack, newsroom, tmp_path):
+def test_elasticsearch_down_commits_to_postgres_and_reindex_catches_up(
+    clean_stack, newsroom, tmp_path
+):
     settings = with_site(clean_stack, newsroom)
     es_down = dataclasses.replace(settings, elasticsearch_url="http://127.0.0.1:9")
     report = run_cycle(es_down, feeds_file(tmp_path, newsroom), poll_all=True)
@@ -98,8 +100,21 @@ def test_exported_articles_carry_cluster_and_tag_fields(clean_stack, newsroom, t
     settings = with_site(clean_stack, newsroom)
     run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
     rows = export_rows(settings)
-    required = {"id", "url", "canonical_url", "source", "title", "published_at", "language", "text",
-                "cluster_id", "is_original", "duplicate_of", "groups", "mentions"}
+    required = {
+        "id",
+        "url",
+        "canonical_url",
+        "source",
+        "title",
+        "published_at",
+        "language",
+        "text",
+        "cluster_id",
+        "is_original",
+        "duplicate_of",
+        "groups",
+        "mentions",
+    }
     assert all(required <= row.keys() for row in rows)
     originals = [row for row in rows if row["is_original"]]
     assert len({row["cluster_id"] for row in rows}) == len(originals)

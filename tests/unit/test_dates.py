@@ -16,7 +16,9 @@ def test_naive_values_are_taken_as_utc():
 
 
 def test_rfc2822_dates_parse():
-    assert parse_datetime("Wed, 20 Nov 2019 23:24:00 +0000") == datetime(2019, 11, 20, 23, 24, tzinfo=UTC)
+    assert parse_datetime("Wed, 20 Nov 2019 23:24:00 +0000") == datetime(
+        2019, 11, 20, 23, 24, tzinfo=UTC
+    )
 
 
 def test_garbage_is_none():
@@ -30,7 +32,9 @@ def test_future_and_pre_1990_dates_are_implausible():
 
 
 def test_page_date_wins_when_plausible():
-    when, source = choose_published_at("2019-11-19T10:00:00Z", datetime(2019, 11, 20, tzinfo=UTC), NOW, NOW)
+    when, source = choose_published_at(
+        "2019-11-19T10:00:00Z", datetime(2019, 11, 20, tzinfo=UTC), NOW, NOW
+    )
     assert (when, source) == (datetime(2019, 11, 19, 10, tzinfo=UTC), "page")
 
 

@@ -43,8 +43,13 @@ def test_out_of_range_character_references_and_nul_are_cleaned():
 
 
 def test_yaml_feed_list_reads_urls_and_options():
-    specs = parse_yaml("feeds:\n  - url: https://a.example/rss\n    respect_robots: false\n  - https://b.example/rss\n")
-    assert [(s.url, s.respect_robots) for s in specs] == [("https://a.example/rss", False), ("https://b.example/rss", True)]
+    specs = parse_yaml(
+        "feeds:\n  - url: https://a.example/rss\n    respect_robots: false\n  - https://b.example/rss\n"
+    )
+    assert [(s.url, s.respect_robots) for s in specs] == [
+        ("https://a.example/rss", False),
+        ("https://b.example/rss", True),
+    ]
 
 
 def test_opml_feed_list_reads_xml_urls():
@@ -53,7 +58,9 @@ def test_opml_feed_list_reads_xml_urls():
 
 
 def test_text_feed_list_ignores_comments_and_blank_lines():
-    assert [s.url for s in parse_text("# mine\n\nhttps://a.example/rss\n")] == ["https://a.example/rss"]
+    assert [s.url for s in parse_text("# mine\n\nhttps://a.example/rss\n")] == [
+        "https://a.example/rss"
+    ]
 
 
 def test_a_feed_list_with_a_bad_url_is_one_clear_error():

@@ -13,11 +13,16 @@ def fp(lines):
 
 
 def test_dateline_is_stripped_from_the_first_line():
-    assert story_lines("MOSCOW (AP) \u2014 Officials said on Monday.")[0] == "Officials said on Monday."
+    assert (
+        story_lines("MOSCOW (AP) \u2014 Officials said on Monday.")[0]
+        == "Officials said on Monday."
+    )
 
 
 def test_wire_credit_copyright_and_related_lines_are_dropped():
-    text = BODY + "\nRELATED: Another story\nCopyright 2019 The Associated Press. All rights reserved."
+    text = (
+        BODY + "\nRELATED: Another story\nCopyright 2019 The Associated Press. All rights reserved."
+    )
     assert story_lines(text) == story_lines(BODY)
 
 
@@ -25,7 +30,9 @@ def test_outlet_boilerplate_lines_are_dropped():
     from mediamon.dedup.fingerprint import line_hash
 
     text = "Sign up for our newsletter today and win\n" + BODY
-    assert story_lines(text, {line_hash("Sign up for our newsletter today and win")}) == story_lines(BODY)
+    assert story_lines(
+        text, {line_hash("Sign up for our newsletter today and win")}
+    ) == story_lines(BODY)
 
 
 def test_same_words_different_spacing_have_the_same_text_hash():

@@ -9,14 +9,30 @@ WATCHLIST = parse_watchlist(
     {
         "groups": [
             {"id": "isis", "name": "Islamic State", "aliases": ["Islamic State", "ISIS", "Daesh"]},
-            {"id": "isis-k", "name": "ISIS-K", "parent": "isis", "aliases": ["ISIS-K", "Islamic State Khorasan Province"]},
+            {
+                "id": "isis-k",
+                "name": "ISIS-K",
+                "parent": "isis",
+                "aliases": ["ISIS-K", "Islamic State Khorasan Province"],
+            },
             {"id": "taliban", "name": "Taliban", "aliases": ["Taliban"]},
             {"id": "ttp", "name": "TTP", "aliases": ["Pakistani Taliban", "TTP"]},
             {"id": "al-qaeda", "name": "al-Qaeda", "aliases": ["al-Qaeda"]},
-            {"id": "aqap", "name": "AQAP", "parent": "al-qaeda", "aliases": ["al-Qaeda in the Arabian Peninsula"]},
+            {
+                "id": "aqap",
+                "name": "AQAP",
+                "parent": "al-qaeda",
+                "aliases": ["al-Qaeda in the Arabian Peninsula"],
+            },
             {"id": "hamas", "name": "Hamas", "aliases": ["Hamas"]},
             {"id": "hezbollah", "name": "Hezbollah", "aliases": ["Hezbollah"]},
-            {"id": "ira", "name": "IRA", "aliases": ["New IRA"], "ambiguous": ["IRA"], "context": ["Belfast", "Northern Ireland"]},
+            {
+                "id": "ira",
+                "name": "IRA",
+                "aliases": ["New IRA"],
+                "ambiguous": ["IRA"],
+                "context": ["Belfast", "Northern Ireland"],
+            },
         ]
     }
 )
@@ -45,7 +61,10 @@ def test_curly_apostrophe_possessive_matches():
 
 
 def test_attached_hyphenated_forms_match():
-    assert groups("The Taliban-led government and the Hamas\u2011run ministry.") == ["hamas", "taliban"]
+    assert groups("The Taliban-led government and the Hamas\u2011run ministry.") == [
+        "hamas",
+        "taliban",
+    ]
 
 
 def test_longest_overlapping_name_wins():
@@ -86,5 +105,7 @@ def test_watchlist_with_unknown_parent_is_refused():
 
 
 def test_watchlist_fingerprint_changes_with_content():
-    edited = parse_watchlist({"groups": [{"id": "hamas", "name": "Hamas", "aliases": ["Hamas", "HAMAS"]}]})
+    edited = parse_watchlist(
+        {"groups": [{"id": "hamas", "name": "Hamas", "aliases": ["Hamas", "HAMAS"]}]}
+    )
     assert edited.sha256 != WATCHLIST.sha256

@@ -16,10 +16,15 @@ def test_fragment_is_dropped():
 
 
 def test_utm_parameters_are_dropped():
-    assert normalise_url("https://example.com/a?utm_source=rss&utm_medium=feed") == "https://example.com/a"
+    assert (
+        normalise_url("https://example.com/a?utm_source=rss&utm_medium=feed")
+        == "https://example.com/a"
+    )
 
 
-@pytest.mark.parametrize("name", ["fbclid", "gclid", "mc_cid", "mc_eid", "msclkid", "_ga", "igshid"])
+@pytest.mark.parametrize(
+    "name", ["fbclid", "gclid", "mc_cid", "mc_eid", "msclkid", "_ga", "igshid"]
+)
 def test_known_tracking_parameters_are_dropped(name):
     assert normalise_url(f"https://example.com/a?{name}=x") == "https://example.com/a"
 
@@ -42,7 +47,9 @@ def test_empty_path_becomes_slash():
     assert normalise_url("https://example.com") == "https://example.com/"
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)", "ftp://x/y", "/relative", ""])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "javascript:alert(1)", "ftp://x/y", "/relative", ""]
+)
 def test_non_http_urls_are_refused(url):
     with pytest.raises(InvalidURL):
         normalise_url(url)
@@ -60,7 +67,10 @@ def test_outlet_is_the_longest_site_prefix_with_a_path():
 
 @given(
     path=st.lists(st.text(alphabet="abcXYZ019-_.~ %", min_size=1, max_size=8), max_size=4),
-    params=st.lists(st.tuples(st.sampled_from(["id", "p", "utm_x", "fbclid"]), st.text("ab1", max_size=3)), max_size=4),
+    params=st.lists(
+        st.tuples(st.sampled_from(["id", "p", "utm_x", "fbclid"]), st.text("ab1", max_size=3)),
+        max_size=4,
+    ),
 )
 def test_normalisation_is_idempotent(path, params):
     query = "&".join(f"{k}={v}" for k, v in params)

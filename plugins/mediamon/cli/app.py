@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from mediamon import settings as settings_module
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
+
+from mediamon import settings as settings_module
 
 app = typer.Typer(
     help="mediamon: feeds to clean, deduplicated, tagged articles.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
+
 from mediamon.dedup.fingerprint import (
     Fingerprint,
     containment,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 import trafilatura
+
 from mediamon.text import clean_text
 
 SHORT_TEXT_CHARS = 500

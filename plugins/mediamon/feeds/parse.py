@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
+
 from mediamon.extract.dates import plausible
 from mediamon.fetch.urls import InvalidURL, normalise_url
 from mediamon.text import clean_text

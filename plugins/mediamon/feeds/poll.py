@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
+
 from mediamon.feeds import schedule
 from mediamon.feeds.parse import FeedRejected, ParsedFeed, parse_feed
 from mediamon.feeds.sources import FeedSpec

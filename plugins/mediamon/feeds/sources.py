@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from lxml import etree
+
 from mediamon.fetch.urls import InvalidURL, normalise_url
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+
 from mediamon.fetch.guard import BlockedAddress, NetworkGuard
 from mediamon.settings import FetchSettings
 

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pebble import ProcessPool
+
 from mediamon.feeds import poll
 from mediamon.feeds.sources import read_feed_list
 from mediamon.fetch.client import Fetcher
@@ -20,7 +22,6 @@ from mediamon.search import indexer
 from mediamon.settings import Settings
 from mediamon.store import db
 from mediamon.tagging.versions import tagger_for
-from pebble import ProcessPool
 
 BATCH_SIZE = 100
 

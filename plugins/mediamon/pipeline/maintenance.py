@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from psycopg.types.json import Jsonb
+
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
 from mediamon.store.db import connect
 from mediamon.tagging.versions import tagger_for
-from psycopg.types.json import Jsonb
 
 RETAG_BATCH = 500
 

@@ -18,6 +18,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import psycopg
+from pebble import ProcessPool
+from psycopg.types.json import Jsonb
+
 from mediamon.dedup import clusters
 from mediamon.dedup.fingerprint import fingerprint, story_lines
 from mediamon.extract.article import Extracted, decode_html, extract_article
@@ -29,8 +32,6 @@ from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
-from pebble import ProcessPool
-from psycopg.types.json import Jsonb
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 LEASE = timedelta(minutes=15)

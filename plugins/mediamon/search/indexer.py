@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass, field
 
 import elastic_transport
+
+from elasticsearch import Elasticsearch, helpers
 from mediamon.search.documents import article_document
 from mediamon.settings import PROJECT_ROOT
 from mediamon.store.db import connect
-
-from elasticsearch import Elasticsearch, helpers
 
 TEMPLATE_PATH = PROJECT_ROOT / "elasticsearch" / "articles-template.json"
 MAX_ATTEMPTS = 3

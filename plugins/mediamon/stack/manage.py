@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 import psutil
+
 from mediamon.settings import Settings, stack_state_file
 from mediamon.stack import elasticsearch, postgres
 

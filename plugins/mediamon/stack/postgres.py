@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+
 from mediamon.stack.processes import free_port
 
 DEFAULT_PORT = 54329

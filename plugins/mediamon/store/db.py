@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from mediamon.settings import PROJECT_ROOT
 from psycopg.rows import dict_row
+
+from mediamon.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

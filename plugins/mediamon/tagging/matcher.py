@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import ahocorasick
+
 from mediamon.tagging.watchlist import Watchlist
 
 ALIAS, AMBIGUOUS, CONTEXT = "alias", "ambiguous", "context"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from psycopg.types.json import Jsonb
+
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.watchlist import Watchlist, load_watchlist
-from psycopg.types.json import Jsonb
 
 
 def register(database_url: str, watchlist: Watchlist, source: str | None = None) -> int:
