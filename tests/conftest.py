@@ -19,7 +19,7 @@ from mediamon.stack.fixture_site import NEWSROOM_DIR, FixtureSite
 from mediamon.store import db
 
 TEST_INDEX = "mediamon-test-articles"
-BUILDS = ["seed7-hard0.3", "seed11-hard0.6", "seed23-hard0.9"]
+BUILDS = ["seed7-hard0.3", "seed11-hard0.6", "seed23-hard0.9", "seed42-hard1.0"]
 NEWSROOM_WATCHLIST = NEWSROOM_DIR / "watchlist.yaml"
 
 

@@ -58,7 +58,7 @@ class DedupSettings:
     shingle_size: int = 5
     resemblance: float = 0.45
     containment: float = 0.80
-    min_shingles: int = 12
+    min_shingles: int = 8
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,28 @@
 """Story fingerprints: syndication noise removed, similarity measured on shingles."""
 
-from mediamon.dedup.fingerprint import containment, fingerprint, resemblance, story_lines
+from mediamon.dedup.fingerprint import excerpt_containment, fingerprint, resemblance, story_lines
 
+WORDS = [
+    "flooding",
+    "valley",
+    "river",
+    "officials",
+    "rescue",
+    "bridge",
+    "homes",
+    "rain",
+    "storm",
+    "water",
+    "police",
+    "roads",
+]
 BODY = "\n".join(
-    f"Paragraph {i} of the story tells what officials said about the flooding in the valley today."
+    f"In part {i} the {WORDS[i]} story says {WORDS[i + 1]} and {WORDS[i + 2]} crews met {WORDS[i + 3]} at dawn {i}."
     for i in range(8)
+)
+OTHER = "\n".join(
+    f"A different report number {i} covers markets, shares and earnings growth {i}."
+    for i in range(12)
 )
 
 
@@ -39,11 +57,33 @@ def test_same_words_different_spacing_have_the_same_text_hash():
     assert fp(["A  story, told."]).text_hash == fp(["a story told"]).text_hash
 
 
-def test_an_excerpt_is_contained_in_the_full_story():
+def test_an_excerpt_is_contained_in_the_opening_of_its_story():
     full = fp(story_lines(BODY))
     excerpt = fp(story_lines(BODY)[:3])
-    assert containment(full.shingle_hashes, excerpt.shingle_hashes) == 1.0
+    assert excerpt_containment(full.shingle_sequence, excerpt.shingle_sequence) == 1.0
     assert resemblance(full.shingle_hashes, excerpt.shingle_hashes) < 0.5
+
+
+def test_a_follow_up_repeating_an_earlier_story_further_down_is_not_an_excerpt():
+    earlier = fp(story_lines(BODY)[:3])
+    follow_up = fp(story_lines(OTHER + "\n" + "\n".join(story_lines(BODY)[:3])))
+    assert excerpt_containment(follow_up.shingle_sequence, earlier.shingle_sequence) < 0.5
+
+
+def test_the_headline_repeated_in_the_body_is_dropped():
+    assert story_lines(
+        "Floods hit the valley\n" + BODY, title="Floods hit the valley"
+    ) == story_lines(BODY)
+
+
+def test_section_labels_and_repeated_lines_are_dropped():
+    text = BODY.splitlines()[0] + "\nAnalysis\n" + BODY
+    assert story_lines(text) == story_lines(BODY)
+
+
+def test_page_furniture_inside_a_line_is_removed():
+    line = "Rescue crews reached the valley. Advertisement Read the full story at the original publisher."
+    assert story_lines(line) == ["Rescue crews reached the valley."]
 
 
 def test_identical_bodies_share_every_lsh_bucket():

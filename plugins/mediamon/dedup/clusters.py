@@ -15,10 +15,12 @@ import psycopg
 
 from mediamon.dedup.fingerprint import (
     Fingerprint,
-    containment,
+    excerpt_containment,
+    fingerprint,
     line_hash,
     resemblance,
-    shingle_set,
+    shingle_sequence,
+    story_lines,
 )
 from mediamon.settings import DedupSettings
 
@@ -81,11 +83,11 @@ def _near_matches(
     ).fetchall()
     matches = []
     for row in signatures:
-        other = shingle_set(row["shingles"])
+        other = shingle_sequence(row["shingles"])
         if len(other) < settings.min_shingles:
             continue
-        score_r = resemblance(fp.shingle_hashes, other)
-        score_c = containment(fp.shingle_hashes, other)
+        score_r = resemblance(fp.shingle_hashes, frozenset(other))
+        score_c = excerpt_containment(fp.shingle_sequence, other)
         if score_r >= settings.resemblance or score_c >= settings.containment:
             matches.append((row["article_id"], max(score_r, score_c)))
     return matches
@@ -178,10 +180,12 @@ def assign_cluster(
         ).fetchone()
         if source_row:
             matched, evidence = [source_row["id"]], "canonical"
-    if not matched:
-        near = _near_matches(conn, article_id, fp, settings)
-        if near:
-            matched, evidence = [aid for aid, _ in near], "near"
+    # Near matches always count too: an excerpt may already sit in another cluster than
+    # the exact copies of its story.
+    near = [aid for aid, _ in _near_matches(conn, article_id, fp, settings)]
+    if near and not matched:
+        evidence = "near"
+    matched = list(dict.fromkeys(matched + near))
     # Copies that named this page as their rel=canonical before it arrived.
     pointing = conn.execute(
         "SELECT id FROM articles WHERE syndicated_from = %s AND id <> %s",
@@ -213,3 +217,24 @@ def assign_cluster(
     _store_signature(conn, article_id, fp, settings.bands)
     changed.update(refresh_cluster(conn, cluster_id))
     return Assignment(cluster_id, evidence, sorted(changed))
+
+
+def dedupe_article(
+    conn: psycopg.Connection,
+    article_id: int,
+    source: str,
+    canonical_url: str,
+    syndicated_from: str | None,
+    title: str | None,
+    text: str,
+    settings: DedupSettings,
+) -> list[int]:
+    """Fingerprint and cluster one stored article; returns ids whose documents changed."""
+    lock(conn)
+    raw_lines = text.splitlines()
+    lines = story_lines(text, outlet_boilerplate(conn, source, raw_lines), title)
+    fp = fingerprint(lines, settings.shingle_size, settings.num_perm)
+    conn.execute("UPDATE articles SET text_hash = %s WHERE id = %s", (fp.text_hash, article_id))
+    assignment = assign_cluster(conn, article_id, canonical_url, syndicated_from, fp, settings)
+    count_outlet_lines(conn, source, raw_lines)
+    return assignment.changed_article_ids

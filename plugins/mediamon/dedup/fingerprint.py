@@ -32,6 +32,17 @@ _NOISE_LINE = re.compile(
     r"|^\s*(?:share|follow us|sign up|subscribe)\b.{0,80}$",
     re.IGNORECASE,
 )
+# Page furniture that extraction lets through inside lines: ad labels, share bars, bylines,
+# "read the full story" pointers. Removed wherever it stands, so it cannot make an excerpt
+# look unlike its story (or two briefs of one template look alike).
+_NOISE_PHRASE = re.compile(
+    r"\bAdvertisement\b"
+    r"|\bShare this (?:article|story)\b:?(?:\s*(?:Facebook|Twitter|X|Email|WhatsApp|LinkedIn|Reddit))*"
+    r"|\b(?:Read|See) the (?:full|whole|original) (?:story|article)\b[^.]{0,60}\.?"
+    r"|\bContinue reading\b[^.]{0,60}\.?"
+    r"|\bBy [A-Z][\w.'\- ]{1,40} \| \d{4}-\d{2}-\d{2}\b"
+)
+LEAD_SHINGLES = 50
 
 
 def line_hash(line: str) -> int:
@@ -45,14 +56,41 @@ def body_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def story_lines(text: str, outlet_boilerplate: set[int] = frozenset()) -> list[str]:
-    """The body's lines that carry the story: syndication noise and outlet boilerplate dropped."""
-    kept = []
+def _without_headline(line: str, title: str | None) -> str:
+    """The first line without a leading copy of the headline (extraction often keeps it)."""
+    if not title:
+        return line
+    title_words = _WORD.findall(title.lower())
+    matches = list(_WORD.finditer(line))
+    if not title_words or len(matches) < len(title_words):
+        return line
+    if [m.group(0).lower() for m in matches[: len(title_words)]] != title_words:
+        return line
+    return line[matches[len(title_words) - 1].end() :].lstrip(" .:-\u2014\u2013")
+
+
+def story_lines(
+    text: str, outlet_boilerplate: set[int] = frozenset(), title: str | None = None
+) -> list[str]:
+    """The body's lines that carry the story: headline, syndication noise and outlet
+    boilerplate dropped."""
+    kept: list[str] = []
+    # The headline standing as a line of its own (templates repeat it) is not story text.
+    seen: set[str] = {" ".join(_WORD.findall(title.lower()))} if title else set()
     for line in body_lines(text):
         if _NOISE_LINE.search(line) or line_hash(line) in outlet_boilerplate:
             continue
+        line = " ".join(_NOISE_PHRASE.sub(" ", line).split())
+        # Section labels ("Analysis", "Don't Miss") and lines a template repeats say
+        # nothing about the story.
+        words = _WORD.findall(line.lower())
+        if len(words) < 3 or " ".join(words) in seen:
+            continue
+        seen.add(" ".join(words))
         if not kept:
-            line = _DATELINE.sub("", line)
+            line = _without_headline(_DATELINE.sub("", line), title)
+            if not line:
+                continue
         kept.append(line)
     return kept
 
@@ -73,40 +111,68 @@ def shingles(lines: Iterable[str], size: int) -> list[str]:
 @dataclass(frozen=True)
 class Fingerprint:
     text_hash: str
-    shingle_hashes: frozenset[int]
+    # Distinct shingle hashes in text order: the order tells an excerpt (the opening of its
+    # story) from a follow-up that repeats an earlier story further down.
+    shingle_sequence: tuple[int, ...]
     minhash: tuple[int, ...]
+    # MinHash of the first LEAD_SHINGLES shingles: an excerpt ("the first paragraphs, then a
+    # link to the original") resembles its story's lead far more than the whole story.
+    lead_minhash: tuple[int, ...]
+
+    @property
+    def shingle_hashes(self) -> frozenset[int]:
+        return frozenset(self.shingle_sequence)
 
     @property
     def size(self) -> int:
-        return len(self.shingle_hashes)
+        return len(self.shingle_sequence)
 
     def shingle_bytes(self) -> bytes:
-        return array.array("I", sorted(self.shingle_hashes)).tobytes()
+        return array.array("I", self.shingle_sequence).tobytes()
 
     def bands(self, band_count: int) -> list[tuple[int, int]]:
-        """(band, bucket) pairs: each bucket hashes `rows` consecutive MinHash values."""
-        rows = len(self.minhash) // band_count
-        out = []
-        for band in range(band_count):
-            chunk = self.minhash[band * rows : (band + 1) * rows]
-            digest = hashlib.blake2b(repr(chunk).encode(), digest_size=8).digest()
-            out.append((band, int.from_bytes(digest, "big", signed=True)))
-        return out
+        """(band, bucket) pairs of the whole text and of its lead, without repeats.
+
+        Both live in one key space, so a lookup with either signature finds the other's
+        buckets: excerpt against lead, and lead against excerpt.
+        """
+        pairs = _bands(self.minhash, band_count) + _bands(self.lead_minhash, band_count)
+        return list(dict.fromkeys(pairs))
+
+
+def _bands(minhash: tuple[int, ...], band_count: int) -> list[tuple[int, int]]:
+    """Each bucket hashes `rows` consecutive MinHash values of one band."""
+    rows = len(minhash) // band_count
+    out = []
+    for band in range(band_count):
+        chunk = minhash[band * rows : (band + 1) * rows]
+        digest = hashlib.blake2b(repr(chunk).encode(), digest_size=8).digest()
+        out.append((band, int.from_bytes(digest, "big", signed=True)))
+    return out
 
 
 def fingerprint(lines: list[str], shingle_size: int, num_perm: int) -> Fingerprint:
     grams = shingles(lines, shingle_size)
-    hashes = frozenset(zlib.crc32(gram.encode()) for gram in grams)
+    sequence = tuple(dict.fromkeys(zlib.crc32(gram.encode()) for gram in grams))
+    return Fingerprint(
+        normalised_text_hash(lines),
+        sequence,
+        _minhash(grams, num_perm),
+        _minhash(grams[:LEAD_SHINGLES], num_perm),
+    )
+
+
+def _minhash(grams: list[str], num_perm: int) -> tuple[int, ...]:
     minhash = RMinHash(num_perm=num_perm, seed=MINHASH_SEED)
     if grams:
         minhash.update(grams)
-    return Fingerprint(normalised_text_hash(lines), hashes, tuple(minhash.digest()))
+    return tuple(minhash.digest())
 
 
-def shingle_set(data: bytes) -> frozenset[int]:
+def shingle_sequence(data: bytes) -> tuple[int, ...]:
     values = array.array("I")
     values.frombytes(data)
-    return frozenset(values)
+    return tuple(values)
 
 
 def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
@@ -115,8 +181,15 @@ def resemblance(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
-def containment(a: frozenset[int], b: frozenset[int]) -> float:
-    """Share of the smaller set found in the larger (an excerpt scores high)."""
-    if not a or not b:
+def excerpt_containment(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Share of the shorter text found in the opening of the longer one.
+
+    An excerpt, a truncated copy or a copy with a short new lede sits in the first
+    n + LEAD_SHINGLES shingles of its story (n: the shorter text's size); a follow-up
+    that repeats an earlier story as background carries it further down, and scores low.
+    """
+    short, long = sorted((a, b), key=len)
+    if not short:
         return 0.0
-    return len(a & b) / min(len(a), len(b))
+    opening = set(long[: len(short) + LEAD_SHINGLES])
+    return sum(h in opening for h in short) / len(short)

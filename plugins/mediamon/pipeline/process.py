@@ -21,8 +21,7 @@ import psycopg
 from pebble import ProcessPool
 from psycopg.types.json import Jsonb
 
-from mediamon.dedup import clusters
-from mediamon.dedup.fingerprint import fingerprint, story_lines
+from mediamon.dedup.clusters import dedupe_article
 from mediamon.extract.article import Extracted, decode_html, extract_article
 from mediamon.extract.dates import choose_published_at
 from mediamon.fetch import robots
@@ -295,14 +294,15 @@ class Processor:
                     gzip.compress((page.html or "").encode(), 6),
                 ),
             )
-            changed = dedupe(
+            changed = dedupe_article(
                 conn,
                 article_id,
                 source,
                 canonical_url,
                 syndicated_from,
+                title,
                 extracted.text,
-                self.settings,
+                self.settings.dedup,
             )
             enqueue(conn, changed)
             _finish(conn, page.entries, "done", None, article_id)
@@ -376,25 +376,3 @@ def _safe_normalise(url: str) -> str | None:
         return normalise_url(url)
     except InvalidURL:
         return None
-
-
-def dedupe(
-    conn,
-    article_id: int,
-    source: str,
-    canonical_url: str,
-    syndicated_from: str | None,
-    text: str,
-    settings: Settings,
-) -> list[int]:
-    """Fingerprint and cluster one stored article; returns ids whose documents changed."""
-    clusters.lock(conn)
-    boilerplate = clusters.outlet_boilerplate(conn, source, text.splitlines())
-    lines = story_lines(text, boilerplate)
-    fp = fingerprint(lines, settings.dedup.shingle_size, settings.dedup.num_perm)
-    conn.execute("UPDATE articles SET text_hash = %s WHERE id = %s", (fp.text_hash, article_id))
-    assignment = clusters.assign_cluster(
-        conn, article_id, canonical_url, syndicated_from, fp, settings.dedup
-    )
-    clusters.count_outlet_lines(conn, source, text.splitlines())
-    return assignment.changed_article_ids
