@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -32,7 +33,7 @@ class Group:
 class Watchlist:
     groups: tuple[Group, ...]
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, Group]:
         return {group.id: group for group in self.groups}
 
