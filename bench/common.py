@@ -24,7 +24,10 @@ def aeb_truth() -> dict[str, dict]:
 
 def aeb_pages() -> dict[str, bytes]:
     """Benchmark page id -> raw HTML bytes."""
-    return {path.name.split(".")[0]: gzip.decompress(path.read_bytes()) for path in sorted((AEB_DIR / "html").glob("*.html.gz"))}
+    return {
+        path.name.split(".")[0]: gzip.decompress(path.read_bytes())
+        for path in sorted((AEB_DIR / "html").glob("*.html.gz"))
+    }
 
 
 def synthetic_watchlist(alias_count: int, seed: int = 1) -> Watchlist:
@@ -44,7 +47,10 @@ def synthetic_watchlist(alias_count: int, seed: int = 1) -> Watchlist:
             if rng.random() < 0.2:
                 alias = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 5)))
             else:
-                words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(rng.randint(1, 4))]
+                words = [
+                    "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9)))
+                    for _ in range(rng.randint(1, 4))
+                ]
                 alias = " ".join(w.capitalize() for w in words)
             aliases.append(alias)
         groups.append({"id": f"synthetic-{index}", "name": aliases[0], "aliases": aliases})

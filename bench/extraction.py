@@ -57,7 +57,10 @@ def run(predictions: Path | None = None) -> dict:
     truth = aeb_truth()
     if predictions is not None:
         loaded = json.loads(predictions.read_text())
-        return {"pages": len(truth), "predictions": score(truth, {k: v["articleBody"] for k, v in loaded.items()})}
+        return {
+            "pages": len(truth),
+            "predictions": score(truth, {k: v["articleBody"] for k, v in loaded.items()}),
+        }
     html = {page_id: decode_html(raw)[0] for page_id, raw in aeb_pages().items()}
     result = {"pages": len(truth)}
     for name, extract in (

@@ -1,0 +1,122 @@
+"""Story clustering against the real PostgreSQL (and Elasticsearch for the cluster fields)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+
+from mediamon.dedup.clusters import dedupe_article
+from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
+from mediamon.store.db import connect
+
+STORY = "\n".join(
+    f"Paragraph {i}: rescuers in the valley reached {i} villages cut off by the flood on Monday, "
+    f"officials said, as water levels near river {i} kept rising overnight."
+    for i in range(10)
+)
+T0 = datetime(2019, 11, 19, 6, 0, tzinfo=UTC)
+
+
+def store(database_url: str, url: str, text: str, published_at: datetime, source: str) -> int:
+    with connect(database_url) as conn, conn.transaction():
+        return conn.execute(
+            "INSERT INTO articles (canonical_url, url, source, title, text, published_at)"
+            " VALUES (%s, %s, %s, 'Flood', %s, %s) RETURNING id",
+            (url, url, source, text, published_at),
+        ).fetchone()["id"]
+
+
+def cluster(database_url: str, article_id: int, dedup_settings) -> list[int]:
+    with connect(database_url) as conn, conn.transaction():
+        row = conn.execute("SELECT * FROM articles WHERE id = %s", (article_id,)).fetchone()
+        changed = dedupe_article(
+            conn,
+            article_id,
+            row["source"],
+            row["canonical_url"],
+            None,
+            row["title"],
+            row["text"],
+            dedup_settings,
+        )
+        enqueue(conn, changed)
+        return changed
+
+
+def _cluster_after_barrier(database_url, article_id, dedup_settings, barrier) -> None:
+    barrier.wait()
+    cluster(database_url, article_id, dedup_settings)
+
+
+def test_two_processes_clustering_copies_at_once_open_one_cluster(clean_stack):
+    url = clean_stack.database_url
+    ids = [
+        store(url, f"https://outlet{i}.example/flood", STORY, T0, f"outlet{i}.example")
+        for i in range(2)
+    ]
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    workers = [
+        context.Process(
+            target=_cluster_after_barrier, args=(url, article_id, clean_stack.dedup, barrier)
+        )
+        for article_id in ids
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    with connect(url) as conn:
+        clusters = conn.execute("SELECT DISTINCT cluster_id FROM articles").fetchall()
+        assert len(clusters) == 1 and clusters[0]["cluster_id"] is not None
+        assert conn.execute("SELECT count(*) AS n FROM clusters").fetchone()["n"] == 1
+
+
+def test_an_earlier_original_arriving_later_becomes_the_original_in_both_stores(clean_stack):
+    url = clean_stack.database_url
+    copy_id = store(
+        url,
+        "https://copy.example/flood",
+        "WASHINGTON (AP) \u2014 " + STORY,
+        T0 + timedelta(hours=3),
+        "copy.example",
+    )
+    cluster(url, copy_id, clean_stack.dedup)
+    original_id = store(url, "https://wire.example/flood", STORY, T0, "wire.example")
+    changed = cluster(url, original_id, clean_stack.dedup)
+    assert set(changed) == {copy_id, original_id}
+    es = client(clean_stack.elasticsearch_url)
+    ensure_index(es, clean_stack.index)
+    assert drain_outbox(url, es, clean_stack.index).indexed == 2
+    with connect(url) as conn:
+        rows = {
+            r["id"]: r
+            for r in conn.execute("SELECT id, is_original, duplicate_of, cluster_id FROM articles")
+        }
+    assert rows[original_id]["is_original"] and not rows[copy_id]["is_original"]
+    assert rows[copy_id]["duplicate_of"] == original_id
+    es.indices.refresh(index=clean_stack.index)
+    copy_doc = es.get(index=clean_stack.index, id=str(copy_id))["_source"]
+    assert (copy_doc["is_original"], copy_doc["duplicate_of"], copy_doc["cluster_size"]) == (
+        False,
+        original_id,
+        2,
+    )
+
+
+def test_a_different_story_opens_its_own_cluster(clean_stack):
+    url = clean_stack.database_url
+    first = store(url, "https://a.example/flood", STORY, T0, "a.example")
+    other_text = "\n".join(
+        f"Markets in Asia fell {i} percent as traders weighed rate news and oil {i}."
+        for i in range(10)
+    )
+    second = store(url, "https://b.example/markets", other_text, T0, "b.example")
+    cluster(url, first, clean_stack.dedup)
+    cluster(url, second, clean_stack.dedup)
+    with connect(url) as conn:
+        assert (
+            conn.execute("SELECT count(DISTINCT cluster_id) AS n FROM articles").fetchone()["n"]
+            == 2
+        )

@@ -1,0 +1,54 @@
+"""Re-tagging after a watchlist edit updates PostgreSQL and Elasticsearch."""
+
+from __future__ import annotations
+
+import yaml
+
+from conftest import NEWSROOM_WATCHLIST, feeds_file, with_site
+from mediamon.pipeline.cycle import index_pending, run_cycle
+from mediamon.pipeline.maintenance import retag_articles
+from mediamon.search.indexer import client
+from mediamon.store.db import connect
+
+
+def test_retag_after_a_watchlist_edit_updates_both_stores(clean_stack, newsroom, tmp_path):
+    settings = with_site(clean_stack, newsroom)
+    run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
+    with connect(settings.database_url) as conn:
+        tagged = conn.execute(
+            "SELECT count(*) AS n FROM articles WHERE 'hamas' = ANY(groups)"
+        ).fetchone()["n"]
+    assert tagged > 0
+    watchlist = yaml.safe_load(NEWSROOM_WATCHLIST.read_text())
+    watchlist["groups"] = [g for g in watchlist["groups"] if g["id"] != "hamas"]
+    edited = tmp_path / "watchlist.yaml"
+    edited.write_text(yaml.safe_dump(watchlist))
+
+    changed, version = retag_articles(settings, edited)
+    index_pending(settings)
+
+    assert changed == tagged and version == 2
+    with connect(settings.database_url) as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*) AS n FROM articles WHERE 'hamas' = ANY(groups)"
+            ).fetchone()["n"]
+            == 0
+        )
+        assert {
+            r["watchlist_version"]
+            for r in conn.execute("SELECT DISTINCT watchlist_version FROM articles")
+        } == {2}
+    es = client(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index)
+    assert es.count(index=settings.index, query={"term": {"groups": "hamas"}})["count"] == 0
+
+
+def test_mentions_are_searchable_as_nested_objects(clean_stack, newsroom, tmp_path):
+    settings = with_site(clean_stack, newsroom)
+    run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
+    es = client(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index)
+    query = {"nested": {"path": "mentions", "query": {"term": {"mentions.group": "isis-k"}}}}
+    hits = es.search(index=settings.index, query=query)["hits"]["hits"]
+    assert hits and all("isis" in hit["_source"]["groups_with_ancestors"] for hit in hits)
