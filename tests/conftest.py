@@ -7,7 +7,6 @@ A missing service fails the test with a clear message; nothing is skipped.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,10 +16,7 @@ from mediamon.search.indexer import client
 from mediamon.stack.elasticsearch import root_info
 from mediamon.stack.fixture_site import NEWSROOM_DIR, FixtureSite
 from mediamon.store import db
-
-TEST_INDEX = "mediamon-test-articles"
-BUILDS = ["seed7-hard0.3", "seed11-hard0.6", "seed23-hard0.9", "seed42-hard1.0"]
-NEWSROOM_WATCHLIST = NEWSROOM_DIR / "watchlist.yaml"
+from support import BUILDS, NEWSROOM_WATCHLIST, TEST_INDEX
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +57,3 @@ def newsroom(request):
     build = getattr(request, "param", BUILDS[0])
     with FixtureSite(NEWSROOM_DIR / build) as site:
         yield site
-
-
-def with_site(settings: settings_module.Settings, site: FixtureSite) -> settings_module.Settings:
-    """Settings whose network guard lets exactly the fixture site through."""
-    return dataclasses.replace(settings, allowed_addresses=frozenset({site.address}))
-
-
-def feeds_file(tmp_path: Path, site: FixtureSite) -> Path:
-    path = tmp_path / "feeds.txt"
-    path.write_text("\n".join(site.feed_urls()))
-    return path

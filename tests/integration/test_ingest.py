@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from conftest import BUILDS, feeds_file, with_site
 from mediamon.pipeline.cycle import index_pending, run_cycle
 from mediamon.search.indexer import client
 from mediamon.store.db import connect
 from mediamon.store.export import export_articles, requeue
 from scoring import score
+from support import BUILDS, feeds_file, with_site
 
 
 def export_rows(settings) -> list[dict]:

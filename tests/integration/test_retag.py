@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import NEWSROOM_WATCHLIST, feeds_file, with_site
 from mediamon.pipeline.cycle import index_pending, run_cycle
 from mediamon.pipeline.maintenance import retag_articles
 from mediamon.search.indexer import client
 from mediamon.store.db import connect
+from support import NEWSROOM_WATCHLIST, feeds_file, with_site
 
 
 def test_retag_after_a_watchlist_edit_updates_both_stores(clean_stack, newsroom, tmp_path):

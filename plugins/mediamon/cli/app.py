@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -292,7 +292,7 @@ def export(
         Path | None, typer.Option(help="file to write (default: standard output)")
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="only articles first seen on or after DATE")
+        str | None, typer.Option(help="only articles published on or after DATE")
     ] = None,
 ) -> None:
     """Every stored article, one JSON object per line."""
@@ -314,7 +314,7 @@ def export(
 @app.command()
 def reindex(
     since: Annotated[
-        str | None, typer.Option(help="only articles first seen on or after DATE")
+        str | None, typer.Option(help="only articles published on or after DATE")
     ] = None,
 ) -> None:
     """Rebuild Elasticsearch documents from PostgreSQL."""
@@ -332,7 +332,7 @@ def reindex(
 @app.command()
 def retag(
     since: Annotated[
-        str | None, typer.Option(help="only articles first seen on or after DATE")
+        str | None, typer.Option(help="only articles published on or after DATE")
     ] = None,
     watchlist: Annotated[
         Path | None, typer.Option(help="watchlist YAML (default: MEDIAMON_WATCHLIST)")
@@ -343,7 +343,7 @@ def retag(
     from mediamon.pipeline.maintenance import retag_articles
 
     settings = _settings()
-    changed, version = retag_articles(settings, watchlist or settings.watchlist_path, _date(since))
+    changed, version = retag_articles(settings, watchlist or settings.watchlist_path, _since(since))
     report = index_pending(settings)
     console.print(
         f"watchlist version {version}: {changed} article(s) changed tags, indexed {report.indexed}"
@@ -380,6 +380,11 @@ def extract(
     else:
         for file_id, value in results.items():
             print(f"== {file_id}\n{value['articleBody']}\n")
+
+
+def _since(value: str | None) -> datetime | None:
+    day = _date(value)
+    return datetime.combine(day, time(), UTC) if day else None
 
 
 def _date(value: str | None) -> date | None:

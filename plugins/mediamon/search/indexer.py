@@ -16,7 +16,7 @@ import elastic_transport
 
 from elasticsearch import Elasticsearch, helpers
 from mediamon.search.documents import article_document
-from mediamon.settings import PROJECT_ROOT
+from mediamon.settings import PROJECT_ROOT, ConfigError
 from mediamon.store.db import connect
 
 TEMPLATE_PATH = PROJECT_ROOT / "elasticsearch" / "articles-template.json"
@@ -100,6 +100,41 @@ def _item_error(item: dict) -> tuple[int, str]:
     return status, message[:500]
 
 
+@dataclass
+class BulkOutcome:
+    done: list[int] = field(default_factory=list)
+    retry: list[tuple[int, str]] = field(default_factory=list)  # transient (429, 5xx)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # the document is invalid
+
+
+def bulk_index(es: Elasticsearch, index: str, articles: list[dict]) -> BulkOutcome:
+    """One streaming bulk of `articles` rows into `index`; raises TransportError when ES is down."""
+    outcome = BulkOutcome()
+    actions = (
+        {"_op_type": "index", "_index": index, "_id": str(a["id"]), "_source": article_document(a)}
+        for a in articles
+    )
+    for ok, result in helpers.streaming_bulk(
+        es,
+        actions,
+        chunk_size=BATCH_SIZE,
+        max_chunk_bytes=MAX_CHUNK_BYTES,
+        raise_on_error=False,
+        raise_on_exception=False,
+        max_retries=0,
+    ):
+        item = result.get("index", {})
+        article_id = int(item.get("_id", 0))
+        if ok:
+            outcome.done.append(article_id)
+            continue
+        status, message = _item_error(item)
+        # 4xx other than 429: the document itself is invalid; retrying won't help forever.
+        bucket = outcome.rejected if 400 <= status < 500 and status != 429 else outcome.retry
+        bucket.append((article_id, message))
+    return outcome
+
+
 def drain_outbox(
     database_url: str, es: Elasticsearch, alias: str, limit: int | None = None
 ) -> IndexReport:
@@ -116,56 +151,76 @@ def drain_outbox(
                 return report
             ids = [row["article_id"] for row in rows]
             articles = conn.execute(ARTICLE_ROWS_SQL, (ids,)).fetchall()
-            actions = (
-                {
-                    "_op_type": "index",
-                    "_index": alias,
-                    "_id": str(a["id"]),
-                    "_source": article_document(a),
-                }
-                for a in articles
-            )
-            done, retry, dead = [], [], []
             try:
-                for ok, result in helpers.streaming_bulk(
-                    es,
-                    actions,
-                    chunk_size=BATCH_SIZE,
-                    max_chunk_bytes=MAX_CHUNK_BYTES,
-                    raise_on_error=False,
-                    raise_on_exception=False,
-                    max_retries=0,
-                ):
-                    item = result.get("index", {})
-                    article_id = int(item.get("_id", 0))
-                    if ok:
-                        done.append(article_id)
-                        continue
-                    status, message = _item_error(item)
-                    # 4xx other than 429: the document itself is invalid; retrying won't help forever.
-                    (dead if 400 <= status < 500 and status != 429 else retry).append(
-                        (article_id, message)
-                    )
+                outcome = bulk_index(es, alias, articles)
             except elastic_transport.TransportError as exc:
                 report.unavailable = f"Elasticsearch unavailable: {_reason(exc)}"
                 return report
-            conn.execute("DELETE FROM index_outbox WHERE article_id = ANY(%s)", (done,))
-            for article_id, message in retry + dead:
+            gone = set(ids) - {a["id"] for a in articles}  # deleted articles: nothing to index
+            conn.execute(
+                "DELETE FROM index_outbox WHERE article_id = ANY(%s)",
+                (outcome.done + sorted(gone),),
+            )
+            failures = [(a, m, False) for a, m in outcome.retry] + [
+                (a, m, True) for a, m in outcome.rejected
+            ]
+            for article_id, message, rejected in failures:
                 conn.execute(
                     "UPDATE index_outbox SET attempts = attempts + 1, last_error = %s,"
-                    " dead_letter = (attempts + 1 >= %s AND %s) WHERE article_id = %s",
-                    (message, MAX_ATTEMPTS, (article_id, message) in dead, article_id),
+                    " dead_letter = (%s AND attempts + 1 >= %s) WHERE article_id = %s",
+                    (message, rejected, MAX_ATTEMPTS, article_id),
                 )
-            missing = set(ids) - {a["id"] for a in articles}
-            conn.execute("DELETE FROM index_outbox WHERE article_id = ANY(%s)", (list(missing),))
-            report.indexed += len(done)
-            report.failed += len(retry) + len(dead)
-            report.errors += [m for _, m in retry + dead][:5]
-            if retry or dead:
-                report.dead_lettered += conn.execute(
-                    "SELECT count(*) AS n FROM index_outbox WHERE dead_letter AND article_id = ANY(%s)",
-                    ([a for a, _ in retry + dead],),
+            report.indexed += len(outcome.done)
+            report.failed += len(failures)
+            report.errors += [m for _, m, _ in failures][:5]
+            if failures:
+                report.dead_lettered = conn.execute(
+                    "SELECT count(*) AS n FROM index_outbox WHERE dead_letter"
                 ).fetchone()["n"]
-            if not done:
+            if not outcome.done:
                 return report  # only failures left: retried on the next run, not in a tight loop
     return report
+
+
+def index_articles(
+    database_url: str, es: Elasticsearch, index: str, article_ids: list[int]
+) -> IndexReport:
+    """Index the given articles straight into `index` (re-index windows, new index versions)."""
+    report = IndexReport()
+    for start in range(0, len(article_ids), BATCH_SIZE):
+        chunk = article_ids[start : start + BATCH_SIZE]
+        with connect(database_url) as conn:
+            articles = conn.execute(ARTICLE_ROWS_SQL, (chunk,)).fetchall()
+        try:
+            outcome = bulk_index(es, index, articles)
+        except elastic_transport.TransportError as exc:
+            report.unavailable = f"Elasticsearch unavailable: {_reason(exc)}"
+            return report
+        report.indexed += len(outcome.done)
+        failures = outcome.retry + outcome.rejected
+        report.failed += len(failures)
+        report.errors += [m for _, m in failures][:5]
+        if failures:  # keep them in the outbox so the normal drain retries and records them
+            with connect(database_url) as conn, conn.transaction():
+                enqueue(conn, [a for a, _ in failures])
+    return report
+
+
+def ensure_target_index(es: Elasticsearch, alias: str, index: str) -> None:
+    """Create `index` (a new version behind `alias`) with the template applied, if missing."""
+    if not index.startswith(f"{alias}-"):
+        raise ConfigError(
+            f"target index {index!r} must be named {alias}-<version> to get the template"
+        )
+    if not es.indices.exists(index=index):
+        es.indices.create(index=index)
+
+
+def swap_alias(es: Elasticsearch, alias: str, index: str) -> None:
+    """Point `alias` at `index` alone, atomically."""
+    actions: list[dict] = [{"add": {"index": index, "alias": alias, "is_write_index": True}}]
+    if es.indices.exists_alias(name=alias):
+        for old in es.indices.get_alias(name=alias):
+            if old != index:
+                actions.insert(0, {"remove": {"index": old, "alias": alias}})
+    es.indices.update_aliases(actions=actions)

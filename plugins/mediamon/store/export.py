@@ -17,7 +17,7 @@ SELECT a.id, a.url, a.canonical_url, a.source, a.syndicated_from, a.title, a.des
        coalesce((SELECT array_agg(e.link ORDER BY e.id) FROM entries e WHERE e.article_id = a.id),
                 '{}') AS listed_as
 FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id
-WHERE %(since)s::date IS NULL OR a.first_seen_at >= %(since)s::date
+WHERE %(since)s::date IS NULL OR a.published_at >= %(since)s::date
 ORDER BY a.id
 """
 
@@ -41,11 +41,11 @@ def export_articles(database_url: str, stream: TextIO, since: date | None = None
 
 
 def requeue(database_url: str, since: date | None = None) -> int:
-    """Queue every article (first seen on or after `since`) for re-indexing."""
+    """Queue every article (published on or after `since`) for re-indexing."""
     with connect(database_url) as conn, conn.transaction():
         return conn.execute(
             "INSERT INTO index_outbox (article_id)"
-            " SELECT id FROM articles WHERE %(since)s::date IS NULL OR first_seen_at >= %(since)s::date"
+            " SELECT id FROM articles WHERE %(since)s::date IS NULL OR published_at >= %(since)s::date"
             " ON CONFLICT (article_id) DO UPDATE SET enqueued_at = now(), attempts = 0,"
             " last_error = NULL, dead_letter = false",
             {"since": since},
