@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 $(BIN)/mediamon: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,airflow]'
 	touch $(BIN)/mediamon
 
 setup: $(BIN)/mediamon

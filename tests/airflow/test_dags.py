@@ -85,7 +85,8 @@ def test_the_mediamon_package_is_not_loaded_as_plugins(airflow_home):
     stray = [
         name
         for name, module in list(sys.modules.items())
-        if (getattr(module, "__file__", None) or "").startswith(package_dir) and not name.startswith("mediamon")
+        if (getattr(module, "__file__", None) or "").startswith(package_dir)
+        and not name.startswith("mediamon")
     ]
     assert stray == []  # plugins/.airflowignore keeps Airflow from importing them as plugins
 
