@@ -87,6 +87,8 @@ class Settings:
     extract_timeout_s: float = 20.0
     workers: int = max(1, os.cpu_count() or 1)
     kibana_url: str = "http://127.0.0.1:5601"
+    # Kibana credentials when Elasticsearch security is on (user, password).
+    kibana_auth: tuple[str, str] | None = None
     poll_every_minutes: int = 5
     fetch: FetchSettings = field(default_factory=FetchSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
@@ -161,6 +163,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
         extract_timeout_s=_float(env, "MEDIAMON_EXTRACT_TIMEOUT", 20.0),
         workers=_int(env, "MEDIAMON_WORKERS", max(1, os.cpu_count() or 1)),
         kibana_url=env.get("MEDIAMON_KIBANA_URL") or "http://127.0.0.1:5601",
+        kibana_auth=(env.get("MEDIAMON_KIBANA_USER") or "elastic", env["MEDIAMON_KIBANA_PASSWORD"])
+        if env.get("MEDIAMON_KIBANA_PASSWORD")
+        else None,
         poll_every_minutes=_int(env, "MEDIAMON_POLL_EVERY_MINUTES", 5),
         fetch=fetch,
         dedup=dedup,

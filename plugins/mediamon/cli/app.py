@@ -27,9 +27,11 @@ app = typer.Typer(
 stack_app = typer.Typer(help="The local stack: PostgreSQL and Elasticsearch on 127.0.0.1.")
 db_app = typer.Typer(help="The PostgreSQL schema.")
 feeds_app = typer.Typer(help="The feeds mediamon polls.")
+search_app = typer.Typer(help="Elasticsearch and Kibana set-up.")
 app.add_typer(stack_app, name="stack")
 app.add_typer(db_app, name="db")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(search_app, name="search")
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -38,6 +40,7 @@ errors = Console(stderr=True, soft_wrap=True)
 def _expected_errors() -> tuple[type[Exception], ...]:
     from mediamon.feeds.sources import FeedListError
     from mediamon.search.indexer import SearchUnavailable
+    from mediamon.search.kibana import KibanaUnavailable
     from mediamon.stack.postgres import StackError
     from mediamon.store.db import DatabaseUnavailable
     from mediamon.tagging.watchlist import WatchlistError
@@ -49,6 +52,7 @@ def _expected_errors() -> tuple[type[Exception], ...]:
         FeedListError,
         WatchlistError,
         SearchUnavailable,
+        KibanaUnavailable,
     )
 
 
@@ -110,6 +114,23 @@ def db_upgrade() -> None:
 
     applied = db.upgrade(_settings().require_database())
     console.print(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
+
+
+# -- search -----------------------------------------------------------------------------
+@search_app.command("setup")
+def search_setup(
+    kibana: Annotated[bool, typer.Option(help="also import the Kibana saved objects")] = True,
+) -> None:
+    """Apply the index template and alias, and import Kibana's saved objects (idempotent)."""
+    from mediamon.search import indexer
+    from mediamon.search.kibana import import_saved_objects
+
+    settings = _settings()
+    index = indexer.ensure_index(indexer.client(settings.require_elasticsearch()), settings.index)
+    console.print(f"index template applied; alias {settings.index} -> {index}")
+    if kibana:
+        count = import_saved_objects(settings.kibana_url, settings.index, settings.kibana_auth)
+        console.print(f"imported {count} Kibana saved object(s) into {settings.kibana_url}")
 
 
 # -- feeds ------------------------------------------------------------------------------
