@@ -72,9 +72,17 @@ def _codec(name: str | None) -> str | None:
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode page bytes; returns (text, encoding used).
 
-    Declared charsets (HTTP header, then <meta>) are tried strictly; when a declaration
-    is wrong (Latin-1 bytes labelled UTF-8 is the usual case) charset detection decides.
+    Bytes that are valid UTF-8 are UTF-8, whatever a (wrong) meta tag claims: legacy
+    8-bit text is almost never valid UTF-8 by accident. Otherwise the declared charsets
+    (HTTP header, then <meta>) are tried strictly, and charset detection decides when
+    they are wrong too (Latin-1 bytes labelled UTF-8 is the usual case).
     """
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", "replace"), "utf-8"
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     declared = []
     if content_type:
         match = _HTTP_CHARSET.search(content_type)
@@ -83,21 +91,27 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     match = _CHARSET_META.search(body[:4096])
     if match:
         declared.append(match.group(1).decode("ascii", "ignore"))
-    if body.startswith(b"\xef\xbb\xbf"):
-        return body[3:].decode("utf-8", "replace"), "utf-8"
-    for name in [*declared, "utf-8"]:
+    for name in declared:
         codec = _codec(name)
-        if codec is None:
+        if codec is None or codec == "utf-8":
             continue
         try:
             return body.decode(codec), codec
         except UnicodeDecodeError:
             continue
+    # Undeclared or wrongly declared 8-bit text. Latin-script text has few high bytes
+    # (accents), and windows-1252 is the web's fallback for it; a script written mostly
+    # in high bytes (Cyrillic, Greek, ...) is left to charset detection, which is reliable
+    # there and unreliable on short Latin-script text.
+    sample = body[:200_000]
+    high = sum(byte >= 0x80 for byte in sample)
+    letters = high + sum(chr(byte).isalpha() for byte in sample if byte < 0x80)
+    if letters and high / letters < 0.3:
+        return body.decode("windows-1252", "replace"), "windows-1252"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:200_000]).best()
-    codec = _codec(best.encoding) if best else None
-    codec = codec or "windows-1252"  # decodes every byte: the web's de-facto fallback
+    best = from_bytes(sample).best()
+    codec = (_codec(best.encoding) if best else None) or "windows-1252"
     return body.decode(codec, "replace"), codec
 
 

@@ -233,7 +233,8 @@ class Fetcher:
         for _hop in range(self.settings.max_redirects + 1):
             scheme = urlsplit(current).scheme.lower()
             if scheme not in ("http", "https"):
-                return _fail(result, ErrorClass.BLOCKED, f"refused {scheme or 'relative'}: URL")
+                _fail(result, ErrorClass.BLOCKED, f"refused {scheme or 'relative'}: URL")
+                return result
             host = (urlsplit(current).hostname or "").lower()
             semaphore = self.limiter.acquire(host)
             try:
@@ -246,11 +247,11 @@ class Fetcher:
                 result.redirects.append(current)
             current = outcome
             if current in seen:
-                return _fail(result, ErrorClass.REDIRECTS, f"redirect loop at {current[:200]}")
+                _fail(result, ErrorClass.REDIRECTS, f"redirect loop at {current[:200]}")
+                return result
             seen.add(current)
-        return _fail(
-            result, ErrorClass.REDIRECTS, f"more than {self.settings.max_redirects} redirects"
-        )
+        _fail(result, ErrorClass.REDIRECTS, f"more than {self.settings.max_redirects} redirects")
+        return result
 
     def _one_request(self, url, headers, accept_types, cap, deadline, result) -> str | None:
         """One hop; returns the next URL for a redirect, None when `result` is final."""
@@ -307,6 +308,7 @@ class Fetcher:
 
 
 def _fail(result: FetchResult, error_class: str, message: str) -> None:
+    """Mark `result` failed; returns None, the "final answer" signal of _one_request."""
     result.error_class = error_class
     result.error = message
     result.body = b""

@@ -10,6 +10,7 @@ their time limit.
 from __future__ import annotations
 
 import gzip
+import socket
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import psutil
 import psycopg
 from pebble import ProcessPool
 from psycopg.types.json import Jsonb
@@ -90,15 +92,53 @@ def _extract_in_worker(body: bytes, content_type: str, url: str) -> tuple[str, s
     return html, encoding, extract_article(html, url)
 
 
+def lease_holder() -> str:
+    """This process, as it appears in `entries.leased_by`."""
+    process = psutil.Process()
+    return f"{socket.gethostname()}|{process.pid}|{process.create_time():.0f}"
+
+
+def _holder_alive(holder: str) -> bool:
+    _host, pid, started = holder.split("|")
+    try:
+        return f"{psutil.Process(int(pid)).create_time():.0f}" == started
+    except (psutil.NoSuchProcess, ValueError):
+        return False
+
+
+def release_dead_leases(database_url: str) -> int:
+    """Free the leases of processes on this host that died holding them (killed tasks)."""
+    host = socket.gethostname()
+    with connect(database_url) as conn, conn.transaction():
+        holders = [
+            row["leased_by"]
+            for row in conn.execute(
+                "SELECT DISTINCT leased_by FROM entries WHERE status = 'pending'"
+                " AND leased_until > now() AND leased_by LIKE %s",
+                (f"{host}|%",),
+            )
+        ]
+        dead = [holder for holder in holders if not _holder_alive(holder)]
+        if not dead:
+            return 0
+        return conn.execute(
+            "UPDATE entries SET leased_until = NULL, leased_by = NULL WHERE leased_by = ANY(%s)"
+            " AND status = 'pending'",
+            (dead,),
+        ).rowcount
+
+
 def claim(database_url: str, limit: int) -> list[dict]:
+    """Lease up to `limit` due entries to this process (other workers skip them)."""
+    release_dead_leases(database_url)
     with connect(database_url) as conn, conn.transaction():
         return conn.execute(
-            "UPDATE entries SET leased_until = now() + %s, attempts = attempts + 1"
+            "UPDATE entries SET leased_until = now() + %s, leased_by = %s, attempts = attempts + 1"
             " WHERE id IN (SELECT id FROM entries WHERE status = 'pending'"
             "   AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())"
             "   ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
             " RETURNING *",
-            (LEASE, limit),
+            (LEASE, lease_holder(), limit),
         ).fetchall()
 
 
@@ -114,7 +154,7 @@ def _finish(
 ) -> None:
     conn.execute(
         "UPDATE entries SET status = %s, status_reason = %s, article_id = coalesce(%s, article_id),"
-        " leased_until = NULL WHERE id = ANY(%s)",
+        " leased_until = NULL, leased_by = NULL WHERE id = ANY(%s)",
         (status, reason, article_id, [e["id"] for e in entries]),
     )
 
@@ -127,8 +167,8 @@ def _retry_later(conn, entries: list[dict], reason: str, not_before: datetime | 
     backoff = datetime.now(UTC) + timedelta(minutes=5 * 2 ** (attempts - 1))
     when = max(backoff, not_before) if not_before else backoff
     conn.execute(
-        "UPDATE entries SET status_reason = %s, next_attempt_at = %s, leased_until = NULL"
-        " WHERE id = ANY(%s)",
+        "UPDATE entries SET status_reason = %s, next_attempt_at = %s, leased_until = NULL,"
+        " leased_by = NULL WHERE id = ANY(%s)",
         (reason, when, [e["id"] for e in entries]),
     )
     return "retry"
