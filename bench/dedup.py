@@ -16,10 +16,9 @@ import argparse
 import json
 import random
 import time
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
-
+from bench import archive
 from bench.common import aeb_truth, summary
 from mediamon import settings as settings_module
 from mediamon.dedup.clusters import dedupe_article
@@ -27,12 +26,6 @@ from mediamon.store import db
 
 STORED = 100
 PROBES = 100
-
-
-def _bench_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/") + "_bench_dedup"
-    return name, urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
 
 
 def _store(conn, url: str, title: str, text: str, settings) -> int:
@@ -60,38 +53,6 @@ def _probe_texts(bodies: list[str], rng: random.Random) -> list[str]:
     return probes
 
 
-def _pad(conn, total: int, bands: int) -> None:
-    """Synthetic archive up to `total` articles, with signatures and LSH buckets."""
-    have = conn.execute("SELECT count(*) AS n FROM articles").fetchone()["n"]
-    if have >= total:
-        return
-    start_id = conn.execute("SELECT coalesce(max(id), 0) AS m FROM articles").fetchone()["m"]
-    conn.execute("ALTER TABLE lsh_buckets DROP CONSTRAINT lsh_buckets_pkey")
-    conn.execute("DROP INDEX lsh_buckets_article")
-    conn.execute(
-        "INSERT INTO articles (canonical_url, url, source, text)"
-        " SELECT 'https://synthetic.example/' || i, 'https://synthetic.example/' || i,"
-        " 'synthetic.example', '' FROM generate_series(%s::bigint, %s::bigint) AS i",
-        (have + 1, total),
-    )
-    conn.execute(
-        "INSERT INTO article_signatures (article_id, shingles, shingle_count)"
-        " SELECT id, decode(md5(id::text) || md5((id + 1)::text), 'hex'), 8 FROM articles"
-        " WHERE id > %s",
-        (start_id,),
-    )
-    conn.execute(
-        "INSERT INTO lsh_buckets (band, bucket, article_id)"
-        " SELECT b, ('x' || substr(md5(a.id::text || ':' || b), 1, 16))::bit(64)::bigint, a.id"
-        " FROM articles a CROSS JOIN generate_series(0, %s::int) AS b WHERE a.id > %s",
-        (bands - 1, start_id),
-    )
-    conn.execute("SET maintenance_work_mem = '1GB'")
-    conn.execute("ALTER TABLE lsh_buckets ADD PRIMARY KEY (band, bucket, article_id)")
-    conn.execute("CREATE INDEX lsh_buckets_article ON lsh_buckets (article_id)")
-    conn.execute("ANALYZE")
-
-
 def _time_probes(database_url: str, probes: list[str], settings) -> list[float]:
     times = []
     with db.connect(database_url) as conn:
@@ -114,12 +75,8 @@ def _time_probes(database_url: str, probes: list[str], settings) -> list[float]:
 def run(large: int) -> dict:
     settings = settings_module.load()
     database_url = settings.require_database()
-    name, bench_url = _bench_url(database_url)
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    bench_url = archive.create_database(database_url, "_bench_dedup")
     try:
-        db.upgrade(bench_url)
         rng = random.Random(7)
         bodies = [v["articleBody"] for v in aeb_truth().values() if len(v["articleBody"]) > 800]
         with db.connect(bench_url) as conn, conn.transaction():
@@ -129,8 +86,7 @@ def run(large: int) -> dict:
         result = {"probes": len(probes)}
         for label, total in (("signatures_1k", 1_000), (f"signatures_{large // 1000}k", large)):
             started = time.perf_counter()
-            with db.connect(bench_url) as conn, conn.transaction():
-                _pad(conn, total, settings.dedup.bands)
+            archive.pad_archive(bench_url, total, settings.dedup.bands)
             padding_s = time.perf_counter() - started
             _time_probes(bench_url, probes[:10], settings)  # warm the caches
             result[label] = {
@@ -141,8 +97,7 @@ def run(large: int) -> dict:
         result["ratio_large_vs_small"] = round(big / small, 2)
         return result
     finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        archive.drop_database(database_url, "_bench_dedup")
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ def test_every_variable_settings_reads_is_documented_in_env_example():
 
 def test_only_the_settings_module_reads_the_environment():
     result = subprocess.run(
-        ["grep", "-rlE", r"os\.environ|os\.getenv", "plugins/mediamon", "dags"],
+        ["grep", "-rlE", "--include=*.py", r"os\.environ|os\.getenv", "plugins/mediamon", "dags"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

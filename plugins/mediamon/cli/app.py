@@ -222,6 +222,20 @@ def _print_cycle(report) -> None:
     ]:
         table.add_row(label, str(value))
     console.print(table)
+    stages = report.clock.summary()
+    if stages:
+        timing = Table("stage", "pages", "median ms", "p90 ms", "share", title="time per article")
+        for name in ("fetch", "extract", "tag", "dedupe", "store", "index"):
+            if name in stages:
+                row = stages[name]
+                timing.add_row(
+                    name,
+                    str(row["count"]),
+                    f"{row['median_ms']:.1f}",
+                    f"{row['p90_ms']:.1f}",
+                    f"{row['share']:.0%}",
+                )
+        console.print(timing)
     for outcome in report.poll.outcomes:
         if outcome.status not in ("ok", "not_modified", "unchanged"):
             errors.print(f"feed {outcome.url}: {outcome.status}: {outcome.error}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -145,7 +146,9 @@ def _defer_host(conn, url: str, until: datetime) -> None:
     )
 
 
-def poll_feed(database_url: str, fetcher: Fetcher, feed: dict) -> FeedOutcome:
+def poll_feed(
+    database_url: str, fetcher: Fetcher, feed: dict, connections: _Connections | None = None
+) -> FeedOutcome:
     """Poll one feed and record the outcome; never raises for a bad feed."""
     now = datetime.now(UTC)
     outcome = FeedOutcome(feed_id=feed["id"], url=feed["url"], status="ok")
@@ -172,7 +175,17 @@ def poll_feed(database_url: str, fetcher: Fetcher, feed: dict) -> FeedOutcome:
                 parsed = parse_feed(fetched.body, fetched.headers.get("content-type"))
             except FeedRejected as exc:
                 outcome.status, outcome.error = "parse_error", str(exc)
-    with connect(database_url) as conn, conn.transaction():
+    owned = connections is None
+    connections = connections or _Connections(database_url)
+    try:
+        return _record(connections.get(), feed, outcome, fetched, parsed, body_hash, now)
+    finally:
+        if owned:
+            connections.close()
+
+
+def _record(conn, feed: dict, outcome: FeedOutcome, fetched, parsed, body_hash, now) -> FeedOutcome:
+    with conn.transaction():
         current = conn.execute(
             "SELECT * FROM feeds WHERE id = %s FOR UPDATE", (feed["id"],)
         ).fetchone()
@@ -223,14 +236,45 @@ def poll_feed(database_url: str, fetcher: Fetcher, feed: dict) -> FeedOutcome:
     return outcome
 
 
+class _Connections:
+    """One PostgreSQL connection per polling thread, reused across its feeds."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._local = threading.local()
+        self._all: list = []
+        self._lock = threading.Lock()
+
+    def get(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            conn = connect(self.database_url)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+
+
 def poll_feeds(
     database_url: str, fetcher: Fetcher, feeds: list[dict], concurrency: int = 16
 ) -> PollReport:
     report = PollReport()
     if not feeds:
         return report
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(feeds)))) as pool:
-        report.outcomes = list(pool.map(lambda feed: poll_feed(database_url, fetcher, feed), feeds))
+    connections = _Connections(database_url)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(feeds)))) as pool:
+            report.outcomes = list(
+                pool.map(lambda feed: poll_feed(database_url, fetcher, feed, connections), feeds)
+            )
+    finally:
+        connections.close()
     return report
 
 

@@ -6,6 +6,7 @@ Shared building blocks for the CLI (`mediamon ingest`) and the Airflow DAGs, whi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from mediamon.feeds.sources import read_feed_list
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.guard import NetworkGuard
 from mediamon.pipeline.process import Processor, ProcessReport, claim, pending_count
+from mediamon.pipeline.timing import StageClock
 from mediamon.search import indexer
 from mediamon.settings import Settings
 from mediamon.store import db
@@ -33,6 +35,7 @@ class CycleReport:
     process: ProcessReport = field(default_factory=ProcessReport)
     index: indexer.IndexReport = field(default_factory=indexer.IndexReport)
     watchlist_version: int | None = None
+    clock: StageClock = field(default_factory=StageClock)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -41,11 +44,17 @@ def make_fetcher(settings: Settings) -> Fetcher:
 
 
 @contextmanager
-def open_processor(settings: Settings, watchlist: Path | None = None) -> Iterator[Processor]:
+def open_processor(
+    settings: Settings, watchlist: Path | None = None, clock: StageClock | None = None
+) -> Iterator[Processor]:
     database_url = settings.require_database()
     tagger = tagger_for(database_url, watchlist or settings.watchlist_path)
     with make_fetcher(settings) as fetcher, ProcessPool(max_workers=settings.workers) as pool:
-        yield Processor(settings, fetcher, tagger, pool)
+        processor = Processor(settings, fetcher, tagger, pool, clock)
+        try:
+            yield processor
+        finally:
+            processor.close()
 
 
 def process_pending(
@@ -67,14 +76,21 @@ def process_pending(
     return total
 
 
-def index_pending(settings: Settings) -> indexer.IndexReport:
+def index_pending(settings: Settings, clock: StageClock | None = None) -> indexer.IndexReport:
     database_url = settings.require_database()
     es = indexer.client(settings.require_elasticsearch())
     try:
         indexer.ensure_index(es, settings.index)
     except indexer.SearchUnavailable as exc:
         return indexer.IndexReport(unavailable=str(exc))
-    return indexer.drain_outbox(database_url, es, settings.index)
+    started = time.perf_counter()
+    report = indexer.drain_outbox(database_url, es, settings.index)
+    if clock is not None and report.indexed:
+        # Bulk indexing has no per-article boundary: its time is spread over the documents.
+        per_document = (time.perf_counter() - started) * 1000 / report.indexed
+        for _ in range(report.indexed):
+            clock.add("index", per_document)
+    return report
 
 
 def run_cycle(
@@ -94,7 +110,7 @@ def run_cycle(
             poll.force_due(database_url, None)
     elif poll_all:
         poll.force_due(database_url, None)
-    with open_processor(settings, watchlist) as processor:
+    with open_processor(settings, watchlist, report.clock) as processor:
         report.watchlist_version = processor.tagger.version
         feeds = poll.due_feeds(database_url, limit=None)
         if on_progress:
@@ -109,5 +125,5 @@ def run_cycle(
                 on_progress("process", batch.claimed, total)
 
         report.process = process_pending(processor, on_batch=advance)
-    report.index = index_pending(settings)
+    report.index = index_pending(settings, report.clock)
     return report

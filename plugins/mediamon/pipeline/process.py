@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import gzip
 import socket
+import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -29,6 +32,7 @@ from mediamon.extract.dates import choose_published_at
 from mediamon.fetch import robots
 from mediamon.fetch.client import ErrorClass, Fetcher, FetchResult
 from mediamon.fetch.urls import InvalidURL, host_key, normalise_url, outlet_of
+from mediamon.pipeline.timing import StageClock
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
 from mediamon.store.db import connect
@@ -87,9 +91,14 @@ class Page:
     extracted: Extracted | None = None
 
 
-def _extract_in_worker(body: bytes, content_type: str, url: str) -> tuple[str, str, Extracted]:
+def _extract_in_worker(
+    body: bytes, content_type: str, url: str
+) -> tuple[str, str, Extracted, float]:
+    """Decode and extract in a worker process; also returns the CPU milliseconds it took."""
+    started = time.process_time()
     html, encoding = decode_html(body, content_type)
-    return html, encoding, extract_article(html, url)
+    extracted = extract_article(html, url)
+    return html, encoding, extracted, (time.process_time() - started) * 1000
 
 
 def lease_holder() -> str:
@@ -177,17 +186,39 @@ def _retry_later(conn, entries: list[dict], reason: str, not_before: datetime | 
 class Processor:
     """Processes claimed entries with one fetcher, one tagger and one extraction pool."""
 
-    def __init__(self, settings: Settings, fetcher: Fetcher, tagger: Tagger, pool: ProcessPool):
+    def __init__(
+        self,
+        settings: Settings,
+        fetcher: Fetcher,
+        tagger: Tagger,
+        pool: ProcessPool,
+        clock: StageClock | None = None,
+    ):
         self.settings = settings
         self.database_url = settings.require_database()
         self.fetcher = fetcher
         self.tagger = tagger
         self.pool = pool
+        self.clock = clock or StageClock()
+        # One connection for the batch: a new one per page costs a TCP and SCRAM handshake.
+        self._conn: psycopg.Connection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = connect(self.database_url)
+        with self._conn.transaction():
+            yield self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     # -- stage 1: pages already stored, deferred hosts, robots.txt ------------------------
     def _triage(self, page: Page, report: ProcessReport) -> bool:
         """True when the page still has to be fetched."""
-        with connect(self.database_url) as conn, conn.transaction():
+        with self.transaction() as conn:
             known = conn.execute(
                 "SELECT id FROM articles WHERE canonical_url = %s UNION"
                 " SELECT article_id FROM entries WHERE page_url = %s AND article_id IS NOT NULL"
@@ -233,13 +264,14 @@ class Processor:
 
     # -- stage 2: fetch -------------------------------------------------------------------
     def _fetch(self, page: Page) -> Page:
-        page.fetched = self.fetcher.get(page.page_url, accept_types=HTML_TYPES)
+        with self.clock.stage("fetch"):
+            page.fetched = self.fetcher.get(page.page_url, accept_types=HTML_TYPES)
         return page
 
     def _record_fetch_failure(self, page: Page, report: ProcessReport) -> None:
         fetched = page.fetched
         assert fetched is not None
-        with connect(self.database_url) as conn, conn.transaction():
+        with self.transaction() as conn:
             if fetched.skipped_body:
                 reason = f"not HTML: {fetched.content_type or 'no content type'}"
                 _finish(conn, page.entries, "skipped", reason)
@@ -283,8 +315,10 @@ class Processor:
         )
         title = extracted.title or next((e["title"] for e in page.entries if e["title"]), None)
         source = outlet_of(final_url, sites)
-        tags = self.tagger.tag(title, extracted.text)
-        with connect(self.database_url) as conn, conn.transaction():
+        with self.clock.stage("tag"):
+            tags = self.tagger.tag(title, extracted.text)
+        store_started = time.perf_counter()
+        with self.transaction() as conn:
             existing = conn.execute(
                 "SELECT id FROM articles WHERE canonical_url = %s", (canonical_url,)
             ).fetchone()
@@ -334,6 +368,7 @@ class Processor:
                     gzip.compress((page.html or "").encode(), 6),
                 ),
             )
+            dedupe_started = time.perf_counter()
             changed = dedupe_article(
                 conn,
                 article_id,
@@ -344,8 +379,12 @@ class Processor:
                 extracted.text,
                 self.settings.dedup,
             )
+            dedupe_ms = (time.perf_counter() - dedupe_started) * 1000
             enqueue(conn, changed)
             _finish(conn, page.entries, "done", None, article_id)
+        self.clock.add("dedupe", dedupe_ms)
+        # The rest of the transaction: article, raw page, outbox and entry rows, commit.
+        self.clock.add("store", (time.perf_counter() - store_started) * 1000 - dedupe_ms)
         report.articles_stored += 1
         report.tagged += bool(tags.groups)
 
@@ -377,7 +416,7 @@ class Processor:
         return report
 
     def _site_urls(self) -> list[str]:
-        with connect(self.database_url) as conn:
+        with self.transaction() as conn:
             rows = conn.execute("SELECT DISTINCT site_url FROM feeds WHERE site_url IS NOT NULL")
             return [row["site_url"] for row in rows]
 
@@ -385,7 +424,8 @@ class Processor:
         self, page: Page, future: Future, report: ProcessReport, sites: list[str]
     ) -> None:
         try:
-            page.html, page.encoding, page.extracted = future.result()
+            page.html, page.encoding, page.extracted, extract_ms = future.result()
+            self.clock.add("extract", extract_ms)
         except FutureTimeout:
             self._fail(page, report, f"extraction exceeded {self.settings.extract_timeout_s:.0f} s")
             return
@@ -402,7 +442,7 @@ class Processor:
             self._fail(page, report, f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}")
 
     def _fail(self, page: Page, report: ProcessReport, reason: str, status: str = "failed") -> None:
-        with connect(self.database_url) as conn, conn.transaction():
+        with self.transaction() as conn:
             _finish(conn, page.entries, status, reason)
         if status == "skipped":
             report.pages_skipped += 1

@@ -1,0 +1,202 @@
+"""Throughput benchmark: the pipeline against trafilatura alone, on the same pages, in one run.
+
+    python -m bench [--json] [--signatures 1000000] [--feeds 10000]
+
+Needs the local stack (`mediamon stack up`). Inputs, built offline and deterministically:
+the 121 benchmark pages and two syndicated variants of each (363 pages) in three RSS feeds
+on 127.0.0.1; the real default watchlist plus synthetic groups up to 50,000 aliases; an
+archive padded with synthetic LSH signatures (kept between runs in its own database).
+
+Measured: (a) extraction alone with the pipeline's options, (b) HTML parsing alone, (c) the
+full pipeline (fetch, extract, dedupe, tag, PostgreSQL, Elasticsearch bulk) with 1 and 2
+extraction workers, each run in a child process whose CPU time (its own and its workers')
+is read from the kernel; and a poll cycle over 10,000 feeds. Prints a table, or with
+--json one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from lxml import html as lxml_html
+
+from bench import archive, polling
+from bench.common import synthetic_watchlist
+from bench.corpus import CorpusServer, build
+from mediamon import settings as settings_module
+from mediamon.extract.article import decode_html, extract_article
+from mediamon.search.indexer import client
+
+BENCH_INDEX = "mediamon-bench"
+ALIASES = 50_000
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _extraction_alone(pages: dict[str, tuple[bytes, str]]) -> dict[str, float]:
+    """(a) decode + extract with the pipeline's options, (b) lxml parsing alone; CPU seconds."""
+    bodies = [body for path, (body, _kind) in pages.items() if path.endswith(".html")]
+    decoded = [decode_html(body)[0] for body in bodies]
+    started = time.process_time()
+    for body in bodies:
+        extract_article(decode_html(body)[0])
+    extraction_cpu = time.process_time() - started
+    started = time.process_time()
+    for text in decoded:
+        lxml_html.document_fromstring(text)
+    parsing_cpu = time.process_time() - started
+    return {"pages": len(bodies), "extraction_cpu_s": extraction_cpu, "parsing_cpu_s": parsing_cpu}
+
+
+def _reset_index(es_url: str) -> None:
+    es = client(es_url)
+    for index in es.indices.get(index=f"{BENCH_INDEX}*", expand_wildcards="all"):
+        es.indices.delete(index=index)
+
+
+def _pipeline_run(config: dict) -> dict:
+    """(c) one full pipeline run in a child process; adds its CPU seconds and peak RSS."""
+    cpu_before = _cpu_of_children()
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.pipeline_run", json.dumps(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"pipeline run failed: {result.stderr.strip().splitlines()[-1:]}")
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report["cpu_s"] = _cpu_of_children() - cpu_before
+    return report
+
+
+def run(signatures: int, feeds: int) -> dict:
+    settings = settings_module.load()
+    database_url = settings.require_database()
+    es_url = settings.require_elasticsearch()
+    started = time.perf_counter()
+    bench_url = archive.create_database(database_url, "_bench", keep=True)
+    archive.pad_archive(bench_url, signatures, settings.dedup.bands)
+    archive_s = time.perf_counter() - started
+
+    site = build()
+    alone = _extraction_alone(site)
+    with tempfile.TemporaryDirectory() as scratch, CorpusServer(site) as server:
+        watchlist = Path(scratch) / "watchlist.yaml"
+        watchlist.write_text(yaml.safe_dump(synthetic_watchlist(ALIASES).as_dict()))
+        feeds_file = Path(scratch) / "feeds.txt"
+        feeds_file.write_text("\n".join(server.feed_urls()))
+        runs = {}
+        for workers in (1, 2):
+            archive.clear_real_articles(bench_url)
+            _reset_index(es_url)
+            runs[workers] = _pipeline_run(
+                {
+                    "database_url": bench_url,
+                    "elasticsearch_url": es_url,
+                    "index": BENCH_INDEX,
+                    "workers": workers,
+                    "allowed": server.address,
+                    "feeds_file": str(feeds_file),
+                    "watchlist": str(watchlist),
+                }
+            )
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    poll = polling.run(feeds)
+    return _figures(alone, runs, peak_rss_mib, poll, signatures, archive_s)
+
+
+def _figures(
+    alone: dict, runs: dict, peak_rss_mib: float, poll: dict, signatures: int, archive_s: float
+) -> dict:
+    one, two = runs[1], runs[2]
+    stored = one["stored"]
+    extraction_per_cpu_s = alone["pages"] / alone["extraction_cpu_s"]
+    pipeline_per_cpu_s = stored / one["cpu_s"]
+    extract_cpu_ms = one["stages"].get("extract", {}).get("total_ms", 0.0)
+    stages = {
+        name: {"median_ms": row["median_ms"], "p90_ms": row["p90_ms"], "share": row["share"]}
+        for name, row in one["stages"].items()
+    }
+    store_s = (
+        sum(one["stages"].get(name, {}).get("total_ms", 0.0) for name in ("store", "dedupe")) / 1000
+    )
+    index_s = one["stages"].get("index", {}).get("total_ms", 0.0) / 1000
+    return {
+        "pages": alone["pages"],
+        "articles_stored": stored,
+        "stored_signatures": signatures,
+        "aliases": ALIASES,
+        "trafilatura_alone_articles_per_cpu_second": round(extraction_per_cpu_s, 2),
+        "html_parsing_alone_pages_per_cpu_second": round(
+            alone["pages"] / alone["parsing_cpu_s"], 1
+        ),
+        "articles_per_cpu_second": round(pipeline_per_cpu_s, 2),
+        "ratio_pipeline_vs_extraction": round(pipeline_per_cpu_s / extraction_per_cpu_s, 3),
+        "non_extraction_ms_per_article": round((one["cpu_s"] * 1000 - extract_cpu_ms) / stored, 2),
+        "wall_articles_per_second_1_worker": round(stored / one["wall_s"], 2),
+        "wall_articles_per_second_2_workers": round(two["stored"] / two["wall_s"], 2),
+        "scaleup_2_workers": round((two["stored"] / two["wall_s"]) / (stored / one["wall_s"]), 3),
+        "peak_rss_mib": round(peak_rss_mib, 1),
+        "postgres_rows_per_second": round(stored / store_s, 1) if store_s else None,
+        "elasticsearch_docs_per_second": round(one["indexed"] / index_s, 1) if index_s else None,
+        "feeds_per_second": poll["second_poll"]["feeds_per_second"],
+        "poll": poll,
+        "stages": stages,
+        "archive_setup_s": round(archive_s, 1),
+    }
+
+
+def _table(figures: dict) -> str:
+    lines = [
+        f"pages {figures['pages']} (121 benchmark pages + 2 syndicated variants each), "
+        f"{figures['aliases']} aliases, {figures['stored_signatures']} stored signatures",
+        "",
+        f"trafilatura alone (pipeline options) {figures['trafilatura_alone_articles_per_cpu_second']:>8} articles/CPU-s",
+        f"HTML parsing alone                   {figures['html_parsing_alone_pages_per_cpu_second']:>8} pages/CPU-s",
+        f"full pipeline, 1 worker              {figures['articles_per_cpu_second']:>8} articles/CPU-s",
+        f"ratio pipeline / trafilatura alone   {figures['ratio_pipeline_vs_extraction']:>8}   (target >= 0.85)",
+        f"non-extraction CPU per article       {figures['non_extraction_ms_per_article']:>8} ms (target <= 3)",
+        f"wall clock, 1 worker                 {figures['wall_articles_per_second_1_worker']:>8} articles/s",
+        f"wall clock, 2 workers                {figures['wall_articles_per_second_2_workers']:>8} articles/s",
+        f"scale-up with 2 workers              {figures['scaleup_2_workers']:>8}x  (target >= 1.7)",
+        f"peak RSS per process                 {figures['peak_rss_mib']:>8} MiB (target <= 300)",
+        f"PostgreSQL (dedupe + store)          {figures['postgres_rows_per_second']:>8} articles/s",
+        f"Elasticsearch bulk                   {figures['elasticsearch_docs_per_second']:>8} docs/s",
+        f"feed polling, {figures['poll']['feeds']} feeds (mostly 304) {figures['feeds_per_second']:>8} feeds/s "
+        f"({figures['poll']['second_poll']['seconds']} s; first poll {figures['poll']['first_poll']['seconds']} s)",
+        "",
+        f"{'stage':<10}{'median ms':>12}{'p90 ms':>10}{'share':>8}",
+    ]
+    for name, row in figures["stages"].items():
+        lines.append(
+            f"{name:<10}{row['median_ms']:>12.2f}{row['p90_ms']:>10.2f}{row['share']:>8.1%}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object as the last line"
+    )
+    parser.add_argument("--signatures", type=int, default=1_000_000, help="stored LSH signatures")
+    parser.add_argument("--feeds", type=int, default=10_000, help="feeds in the polling benchmark")
+    args = parser.parse_args()
+    figures = run(args.signatures, args.feeds)
+    print(json.dumps(figures) if args.json else _table(figures))
+
+
+if __name__ == "__main__":
+    main()
