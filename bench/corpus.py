@@ -1,6 +1,10 @@
 """The throughput benchmark's web: the 121 benchmark pages, each with two syndicated
 variants (a wire copy with dateline and credit line, and an excerpt), listed in three RSS
-feeds, served on 127.0.0.1. Built deterministically from tests/data."""
+feeds, served on loopback. Built deterministically from tests/data.
+
+Pages are spread over HOSTS sites (127.0.0.10, .11, ...): mediamon is polite per host
+(two requests at a time), so one host for every page would measure politeness, not the
+pipeline."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from bench.common import aeb_pages, aeb_truth
 
 START = datetime(2019, 11, 19, 6, 0, tzinfo=UTC)
+HOSTS = 8
 
 
 def _paragraphs(body: str) -> list[str]:
@@ -63,20 +68,31 @@ def build() -> dict[str, tuple[bytes, str]]:
     return site
 
 
+def _host_of(path: str) -> int:
+    """Which site serves a path (stable: a checksum of the path)."""
+    return sum(path.encode()) % HOSTS
+
+
 def _rss(name: str, items: list[tuple[str, datetime]]) -> bytes:
     entries = "".join(
-        f"<item><title>{html.escape(path)}</title><link>{{base}}{path}</link><guid>{{base}}{path}</guid>"
+        f"<item><title>{html.escape(path)}</title><link>{{host{_host_of(path)}}}{path}</link>"
+        f"<guid>{{host{_host_of(path)}}}{path}</guid>"
         f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate></item>"
         for path, when in items
     )
     return (
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
-        f"<link>{{base}}/{name}/</link>{entries}</channel></rss>"
+        f"<link>{{host0}}/{name}/</link>{entries}</channel></rss>"
     ).encode()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):  # a client hanging up is not news
+        pass
+
+
 class CorpusServer:
-    """Serves the corpus on 127.0.0.1 (feeds get the real base URL filled in)."""
+    """Serves the corpus on HOSTS loopback sites (feeds get the real addresses filled in)."""
 
     def __init__(self, site: dict[str, tuple[bytes, str]]) -> None:
         server_ref = self
@@ -88,37 +104,42 @@ class CorpusServer:
                 pass
 
             def do_GET(self):  # noqa: N802
-                body, content_type = server_ref.site.get(
-                    self.path.split("?")[0], (b"not found", "text/plain")
-                )
-                status = 200 if self.path.split("?")[0] in server_ref.site else 404
-                self.send_response(status)
+                path = self.path.split("?")[0]
+                body, content_type = server_ref.site.get(path, (b"not found", "text/plain"))
+                self.send_response(200 if path in server_ref.site else 404)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.site = {
-            path: (body.replace(b"{base}", base.encode()) if path.endswith(".xml") else body, kind)
-            for path, (body, kind) in site.items()
-        }
-        self.base = base
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.servers = []
+        for host in range(HOSTS):
+            server = _QuietServer((f"127.0.0.{10 + host}", 0), Handler)
+            server.daemon_threads = True
+            self.servers.append(server)
+        self.bases = [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in self.servers]
+        self.site = {}
+        for path, (body, kind) in site.items():
+            if path.endswith(".xml"):
+                for host, base in enumerate(self.bases):
+                    body = body.replace(f"{{host{host}}}".encode(), base.encode())
+            self.site[path] = (body, kind)
 
     @property
-    def address(self) -> str:
-        return self.base.removeprefix("http://")
+    def addresses(self) -> list[str]:
+        return [base.removeprefix("http://") for base in self.bases]
 
     def feed_urls(self) -> list[str]:
-        return [f"{self.base}{path}" for path in sorted(self.site) if path.startswith("/feeds/")]
+        return [
+            f"{self.bases[0]}{path}" for path in sorted(self.site) if path.startswith("/feeds/")
+        ]
 
     def __enter__(self) -> CorpusServer:
-        self.thread.start()
+        for server in self.servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()

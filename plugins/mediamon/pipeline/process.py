@@ -14,7 +14,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -365,7 +365,7 @@ class Processor:
                     fetched.status_code,
                     fetched.content_type,
                     page.encoding,
-                    gzip.compress((page.html or "").encode(), 6),
+                    gzip.compress((page.html or "").encode(), 1),
                 ),
             )
             dedupe_started = time.perf_counter()
@@ -390,30 +390,42 @@ class Processor:
 
     # -- the batch --------------------------------------------------------------------------
     def process(self, entries: list[dict]) -> ProcessReport:
+        """Fetch, extract and store the batch's pages, the three stages overlapping: pages
+        are stored as soon as their extraction finishes, while others are still fetched."""
         report = ProcessReport(claimed=len(entries))
         by_url: dict[str, list[dict]] = defaultdict(list)
         for entry in entries:
             by_url[entry["page_url"]].append(entry)
         pages = [Page(url, group) for url, group in by_url.items()]
         to_fetch = [page for page in pages if self._triage(page, report)]
-        extracting: list[tuple[Page, Future]] = []
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(to_fetch)))) as threads:
-            for page in threads.map(self._fetch, to_fetch):
-                fetched = page.fetched
-                if fetched is None or not fetched.ok or fetched.skipped_body:
-                    self._record_fetch_failure(page, report)
-                    continue
-                report.pages_fetched += 1
-                future = self.pool.schedule(
-                    _extract_in_worker,
-                    args=(fetched.body, fetched.headers.get("content-type", ""), fetched.final_url),
-                    timeout=self.settings.extract_timeout_s,
-                )
-                extracting.append((page, future))
         sites = self._site_urls()
-        for page, future in extracting:
-            self._finish_page(page, future, report, sites)
+        extracting: dict[Future, Page] = {}
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(to_fetch)))) as threads:
+            fetching = {threads.submit(self._fetch, page) for page in to_fetch}
+            while fetching or extracting:
+                done, _ = wait(fetching | set(extracting), return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future in fetching:
+                        fetching.discard(future)
+                        self._start_extraction(future.result(), extracting, report)
+                    else:
+                        self._finish_page(extracting.pop(future), future, report, sites)
         return report
+
+    def _start_extraction(
+        self, page: Page, extracting: dict[Future, Page], report: ProcessReport
+    ) -> None:
+        fetched = page.fetched
+        if fetched is None or not fetched.ok or fetched.skipped_body:
+            self._record_fetch_failure(page, report)
+            return
+        report.pages_fetched += 1
+        future = self.pool.schedule(
+            _extract_in_worker,
+            args=(fetched.body, fetched.headers.get("content-type", ""), fetched.final_url),
+            timeout=self.settings.extract_timeout_s,
+        )
+        extracting[future] = page
 
     def _site_urls(self) -> list[str]:
         with self.transaction() as conn:

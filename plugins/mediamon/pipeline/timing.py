@@ -33,6 +33,15 @@ class StageClock:
         with self._lock:
             self._samples[name].append(milliseconds)
 
+    def raw(self) -> dict[str, list[float]]:
+        with self._lock:
+            return {name: list(values) for name, values in self._samples.items()}
+
+    def merge(self, samples: dict[str, list[float]]) -> None:
+        with self._lock:
+            for name, values in samples.items():
+                self._samples[name].extend(values)
+
     def summary(self) -> dict[str, dict[str, float]]:
         """{stage: {count, median_ms, p90_ms, total_ms, share}}; share of the summed total."""
         with self._lock:
