@@ -44,31 +44,30 @@ def allowed(status: str, body: str, page_url: str) -> bool:
     return parser.can_fetch(PRODUCT_TOKEN, page_url)
 
 
-def check(conn, fetcher: Fetcher, page_url: str) -> tuple[bool, str]:
-    """Whether `page_url` may be fetched, using the per-host cache; returns (allowed, reason)."""
+def host_rules(conn, fetcher: Fetcher, page_url: str) -> tuple[str, str]:
+    """(status, robots.txt body) for the page's host, from the per-host cache or fetched."""
     host = host_key(page_url)
     row = conn.execute(
-        "SELECT robots_status, robots_txt, robots_fetched_at,"
-        " robots_fetched_at > now() - %s AS fresh FROM hosts WHERE host = %s",
-        (CACHE_FOR, host),
+        "SELECT robots_status, robots_txt,"
+        " robots_fetched_at > now() - CASE WHEN robots_status = 'unavailable' THEN %s ELSE %s END"
+        "   AS fresh FROM hosts WHERE host = %s",
+        (RETRY_UNAVAILABLE_AFTER, CACHE_FOR, host),
     ).fetchone()
-    fresh = row is not None and row["robots_status"] is not None and row["fresh"]
-    if fresh and row["robots_status"] == "unavailable":
-        fresh = conn.execute(
-            "SELECT %s::timestamptz > now() - %s AS f",
-            (row["robots_fetched_at"], RETRY_UNAVAILABLE_AFTER),
-        ).fetchone()["f"]
-    if fresh:
-        status, body = row["robots_status"], row["robots_txt"] or ""
-    else:
-        status, body = fetch_robots(fetcher, page_url)
-        conn.execute(
-            "INSERT INTO hosts (host, robots_status, robots_txt, robots_fetched_at)"
-            " VALUES (%s, %s, %s, now()) ON CONFLICT (host) DO UPDATE SET"
-            " robots_status = EXCLUDED.robots_status, robots_txt = EXCLUDED.robots_txt,"
-            " robots_fetched_at = now()",
-            (host, status, body if status == "ok" else None),
-        )
+    if row is not None and row["robots_status"] is not None and row["fresh"]:
+        return row["robots_status"], row["robots_txt"] or ""
+    status, body = fetch_robots(fetcher, page_url)
+    conn.execute(
+        "INSERT INTO hosts (host, robots_status, robots_txt, robots_fetched_at)"
+        " VALUES (%s, %s, %s, now()) ON CONFLICT (host) DO UPDATE SET"
+        " robots_status = EXCLUDED.robots_status, robots_txt = EXCLUDED.robots_txt,"
+        " robots_fetched_at = now()",
+        (host, status, body if status == "ok" else None),
+    )
+    return status, body
+
+
+def decide(status: str, body: str, page_url: str) -> tuple[bool, str]:
+    """Whether `page_url` may be fetched under its host's rules; returns (allowed, reason)."""
     if allowed(status, body, page_url):
         return True, "allowed"
     if status == "unavailable":

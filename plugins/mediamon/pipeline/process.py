@@ -216,51 +216,74 @@ class Processor:
             self._conn = None
 
     # -- stage 1: pages already stored, deferred hosts, robots.txt ------------------------
-    def _triage(self, page: Page, report: ProcessReport) -> bool:
-        """True when the page still has to be fetched."""
-        with self.transaction() as conn:
-            known = conn.execute(
-                "SELECT id FROM articles WHERE canonical_url = %s UNION"
-                " SELECT article_id FROM entries WHERE page_url = %s AND article_id IS NOT NULL"
-                " LIMIT 1",
-                (page.page_url, page.page_url),
-            ).fetchone()
-            if known:
-                _finish(conn, page.entries, "done", "already stored", known["id"])
-                report.already_known += 1
-                return False
-            deferred = conn.execute(
-                "SELECT deferred_until FROM hosts WHERE host = %s AND deferred_until > now()",
-                (host_key(page.page_url),),
-            ).fetchone()
-            if deferred:
-                _retry_later(
-                    conn,
-                    page.entries,
-                    "host asked us to wait (Retry-After)",
-                    deferred["deferred_until"],
-                )
-                report.pages_retry += 1
-                return False
-            if self._respect_robots(conn, page):
-                permitted, reason = robots.check(conn, self.fetcher, page.page_url)
-                if not permitted:
-                    if "unavailable" in reason:
-                        _retry_later(conn, page.entries, reason)
-                        report.pages_retry += 1
-                    else:
-                        _finish(conn, page.entries, "skipped", reason)
-                        report.pages_skipped += 1
-                    report.outcomes.append(f"{page.page_url}: {reason}")
-                    return False
-        return True
+    def _triage(self, pages: list[Page], report: ProcessReport) -> list[Page]:
+        """The pages still to fetch: not stored yet, host not deferred, robots.txt allows.
 
-    def _respect_robots(self, conn, page: Page) -> bool:
-        feed_ids = list({e["feed_id"] for e in page.entries})
-        row = conn.execute(
-            "SELECT bool_or(respect_robots) AS r FROM feeds WHERE id = ANY(%s)", (feed_ids,)
-        ).fetchone()
-        return bool(row and row["r"])
+        A handful of queries for the whole batch, and robots.txt read once per host.
+        """
+        urls = [page.page_url for page in pages]
+        hosts = sorted({host_key(url) for url in urls})
+        feed_ids = sorted({entry["feed_id"] for page in pages for entry in page.entries})
+        to_fetch = []
+        with self.transaction() as conn:
+            known = {
+                row["url"]: row["id"]
+                for row in conn.execute(
+                    "SELECT canonical_url AS url, id FROM articles WHERE canonical_url = ANY(%(u)s)"
+                    " UNION ALL SELECT page_url, article_id FROM entries"
+                    " WHERE page_url = ANY(%(u)s) AND article_id IS NOT NULL",
+                    {"u": urls},
+                )
+            }
+            deferred = {
+                row["host"]: row["deferred_until"]
+                for row in conn.execute(
+                    "SELECT host, deferred_until FROM hosts WHERE host = ANY(%s) AND deferred_until > now()",
+                    (hosts,),
+                )
+            }
+            polite = {
+                row["id"]: row["respect_robots"]
+                for row in conn.execute(
+                    "SELECT id, respect_robots FROM feeds WHERE id = ANY(%s)", (feed_ids,)
+                )
+            }
+            rules: dict[str, tuple[str, str]] = {}
+            for page in pages:
+                host = host_key(page.page_url)
+                if page.page_url in known:
+                    _finish(conn, page.entries, "done", "already stored", known[page.page_url])
+                    report.already_known += 1
+                    continue
+                if host in deferred:
+                    _retry_later(
+                        conn, page.entries, "host asked us to wait (Retry-After)", deferred[host]
+                    )
+                    report.pages_retry += 1
+                    continue
+                respect_robots = any(polite.get(entry["feed_id"], True) for entry in page.entries)
+                if respect_robots and not self._robots_allow(conn, page, rules, report):
+                    continue
+                to_fetch.append(page)
+        return to_fetch
+
+    def _robots_allow(
+        self, conn, page: Page, rules: dict[str, tuple[str, str]], report: ProcessReport
+    ) -> bool:
+        host = host_key(page.page_url)
+        if host not in rules:
+            rules[host] = robots.host_rules(conn, self.fetcher, page.page_url)
+        permitted, reason = robots.decide(*rules[host], page.page_url)
+        if permitted:
+            return True
+        if "unavailable" in reason:
+            _retry_later(conn, page.entries, reason)
+            report.pages_retry += 1
+        else:
+            _finish(conn, page.entries, "skipped", reason)
+            report.pages_skipped += 1
+        report.outcomes.append(f"{page.page_url}: {reason}")
+        return False
 
     # -- stage 2: fetch -------------------------------------------------------------------
     def _fetch(self, page: Page) -> Page:
@@ -318,23 +341,15 @@ class Processor:
         with self.clock.stage("tag"):
             tags = self.tagger.tag(title, extracted.text)
         store_started = time.perf_counter()
-        with self.transaction() as conn:
-            existing = conn.execute(
-                "SELECT id FROM articles WHERE canonical_url = %s", (canonical_url,)
-            ).fetchone()
-            if existing:  # another URL of the same document (redirect, canonical link)
-                _finish(
-                    conn, page.entries, "done", "same document as a stored article", existing["id"]
-                )
-                report.already_known += 1
-                return
-            article_id = conn.execute(
+        # Pipeline mode: statements whose results we do not read travel with the next read.
+        with self.transaction() as conn, conn.pipeline():
+            inserted = conn.execute(
                 "INSERT INTO articles (canonical_url, url, source, syndicated_from, title, text,"
                 " description, authors, site_name, language, published_at, published_at_source,"
                 " first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
                 " watchlist_version)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stored', %s, %s,"
-                " %s, %s) RETURNING id",
+                " %s, %s) ON CONFLICT (canonical_url) DO NOTHING RETURNING id",
                 (
                     canonical_url,
                     final_url,
@@ -355,7 +370,17 @@ class Processor:
                     Jsonb([m.as_dict() for m in tags.mentions]),
                     self.tagger.version,
                 ),
-            ).fetchone()["id"]
+            ).fetchone()
+            if inserted is None:  # another URL of the same document (redirect, canonical link)
+                existing = conn.execute(
+                    "SELECT id FROM articles WHERE canonical_url = %s", (canonical_url,)
+                ).fetchone()
+                _finish(
+                    conn, page.entries, "done", "same document as a stored article", existing["id"]
+                )
+                report.already_known += 1
+                return
+            article_id = inserted["id"]
             conn.execute(
                 "INSERT INTO raw_pages (article_id, url, status_code, content_type, encoding, html_gzip)"
                 " VALUES (%s, %s, %s, %s, %s, %s)",
@@ -397,7 +422,7 @@ class Processor:
         for entry in entries:
             by_url[entry["page_url"]].append(entry)
         pages = [Page(url, group) for url, group in by_url.items()]
-        to_fetch = [page for page in pages if self._triage(page, report)]
+        to_fetch = self._triage(pages, report)
         sites = self._site_urls()
         extracting: dict[Future, Page] = {}
         with ThreadPoolExecutor(max_workers=max(1, min(16, len(to_fetch)))) as threads:
