@@ -18,18 +18,6 @@ from mediamon.fetch.client import Fetcher, FetchResult
 from mediamon.fetch.urls import host_key, source_of
 from mediamon.store.db import connect
 
-FEED_TYPES = (
-    "application/rss",
-    "application/atom",
-    "application/xml",
-    "text/xml",
-    "application/rdf",
-    "application/feed",
-    "text/html",
-    "text/plain",
-    "application/octet-stream",
-    "",
-)
 FEED_MAX_BYTES = 10 * 1024 * 1024
 
 
