@@ -34,8 +34,11 @@ def connect(database_url: str, **kwargs) -> psycopg.Connection:
     try:
         return psycopg.connect(database_url, row_factory=dict_row, connect_timeout=5, **kwargs)
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {reason}") from exc
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = lines[0] if lines else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL ({reason}); run `mediamon stack up` or check MEDIAMON_DATABASE_URL"
+        ) from exc
 
 
 @contextmanager
