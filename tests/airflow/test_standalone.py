@@ -120,7 +120,6 @@ def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_co
 
     from mediamon.search.indexer import client
     from mediamon.store.db import connect
-    from support import TEST_INDEX  # noqa: F401 - the index name the env points at
 
     with connect(clean_stack.database_url) as conn:
         assert conn.execute("SELECT count(*) AS n FROM articles").fetchone()["n"] == 100

@@ -12,8 +12,6 @@ outlet's boilerplate lines; read everything the decision needs; write the outcom
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import psycopg
 
 from mediamon.dedup.fingerprint import (
@@ -71,13 +69,6 @@ SELECT id FROM changed
 """
 
 
-@dataclass(frozen=True)
-class Assignment:
-    cluster_id: int
-    evidence: str  # new | exact | canonical | near
-    changed_article_ids: list[int]  # whose cluster fields changed (to re-index)
-
-
 def lock(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUP_LOCK,))
 
@@ -121,8 +112,9 @@ def dedupe_article(
     settings: DedupSettings,
 ) -> list[int]:
     """Fingerprint and cluster one stored article; returns ids whose documents changed."""
-    raw_lines = text.splitlines()
-    hashes = sorted({line_hash(line) for line in raw_lines if line.strip()})
+    # Each line hashed once: to look up the outlet's template, then to count it.
+    line_hashes = {line: line_hash(line) for line in text.splitlines() if line.strip()}
+    hashes = sorted(set(line_hashes.values()))
 
     # Round trip 1: the lock, and which of our lines are this outlet's template.
     with conn.pipeline():
@@ -212,7 +204,11 @@ def dedupe_article(
             )
         refreshed = conn.execute(REFRESH_SQL, {"c": cluster_id})
         template_lines = sorted(
-            {line_hash(line) for line in raw_lines if 0 < len(line.strip()) < BOILERPLATE_MAX_LINE}
+            {
+                digest
+                for line, digest in line_hashes.items()
+                if len(line.strip()) < BOILERPLATE_MAX_LINE
+            }
         )
         if template_lines:
             conn.execute(

@@ -78,7 +78,9 @@ def story_lines(
     # The headline standing as a line of its own (templates repeat it) is not story text.
     seen: set[str] = {" ".join(_WORD.findall(title.lower()))} if title else set()
     for line in body_lines(text):
-        if _NOISE_LINE.search(line) or line_hash(line) in outlet_boilerplate:
+        if _NOISE_LINE.search(line) or (
+            outlet_boilerplate and line_hash(line) in outlet_boilerplate
+        ):
             continue
         line = " ".join(_NOISE_PHRASE.sub(" ", line).split())
         # Section labels ("Analysis", "Don't Miss") and lines a template repeats say

@@ -173,9 +173,10 @@ def drain_outbox(
             report.indexed += len(outcome.done)
             report.failed += len(failures)
             report.errors += [m for _, m, _ in failures][:5]
-            if failures:
-                report.dead_lettered = conn.execute(
-                    "SELECT count(*) AS n FROM index_outbox WHERE dead_letter"
+            if failures:  # of this run's failures, those now dead-lettered
+                report.dead_lettered += conn.execute(
+                    "SELECT count(*) AS n FROM index_outbox WHERE dead_letter AND article_id = ANY(%s)",
+                    ([article_id for article_id, _, rejected in failures if rejected],),
                 ).fetchone()["n"]
             if not outcome.done:
                 return report  # only failures left: retried on the next run, not in a tight loop

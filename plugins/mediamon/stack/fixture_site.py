@@ -81,9 +81,6 @@ class FixtureSite:
         lines = (self.build_dir / "feeds.txt").read_text().split()
         return [line.replace(BUILD_BASE_URL, self.base_url) for line in lines if line.strip()]
 
-    def rewrite(self, text: str) -> str:
-        return text.replace(BUILD_BASE_URL, self.base_url)
-
     def __enter__(self) -> FixtureSite:
         self._thread.start()
         return self
