@@ -1,4 +1,4 @@
-"""Assign an article to its story cluster, inside the caller's PostgreSQL transaction.
+"""Assign stored articles to story clusters, inside the caller's PostgreSQL transaction.
 
 Evidence, strongest first: the same normalised body (exact copy), a rel=canonical to
 another outlet's stored page, then near-duplicate text: LSH buckets give candidates,
@@ -6,11 +6,16 @@ resemblance or excerpt containment of the real shingle sets decides. One
 transaction-level advisory lock serialises assignment across processes, so two workers
 cannot open two clusters for one story.
 
-The work takes three round trips to PostgreSQL (psycopg pipeline mode): read the
-outlet's boilerplate lines; read everything the decision needs; write the outcome.
+A whole batch of articles takes three round trips to PostgreSQL (psycopg pipeline mode):
+read the outlets' line counts; read every candidate the decisions need; write the
+outcomes. The decisions themselves are taken in Python, one article after the other, so
+an article also finds the copies that came before it in the same batch.
 """
 
 from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -24,81 +29,131 @@ from mediamon.dedup.fingerprint import (
     story_lines,
 )
 from mediamon.settings import DedupSettings
+from mediamon.store.db import int_array
 
 DEDUP_LOCK = 0x6D6D_0002
 BOILERPLATE_MIN_PAGES = 3
 BOILERPLATE_MAX_LINE = 400
 MAX_CANDIDATES = 200
+MAX_EXACT = 20
 
+OUTLET_LINES_SQL = """
+SELECT o.source, o.line_hash, o.pages
+FROM outlet_lines o
+JOIN unnest(%s::text[], %s::bigint[]) AS q(source, line_hash) USING (source, line_hash)
+"""
+
+EXACT_SQL = """
+SELECT q.text_hash, a.id, a.cluster_id
+FROM unnest(%s::text[]) AS q(text_hash)
+CROSS JOIN LATERAL (
+    SELECT id, cluster_id FROM articles
+    WHERE text_hash = q.text_hash AND cluster_id IS NOT NULL AND id <> ALL(%s::bigint[])
+    ORDER BY id LIMIT %s) a
+"""
+
+# Per article of the batch, at most MAX_CANDIDATES stored articles sharing a bucket
+# (the newest: copies of a story arrive close together).
 CANDIDATES_SQL = """
-SELECT s.article_id, s.shingles, a.cluster_id
-FROM article_signatures s JOIN articles a ON a.id = s.article_id
-WHERE s.article_id IN (
-    SELECT DISTINCT b.article_id FROM lsh_buckets b
-    JOIN unnest(%s::smallint[], %s::bigint[]) AS q(band, bucket)
-      ON b.band = q.band AND b.bucket = q.bucket
-    WHERE b.article_id <> %s LIMIT %s)
+WITH hits AS (
+    SELECT DISTINCT q.item, b.article_id
+    FROM unnest(%s::int[], %s::smallint[], %s::bigint[]) AS q(item, band, bucket)
+    JOIN lsh_buckets b ON b.band = q.band AND b.bucket = q.bucket
+    WHERE b.article_id <> ALL(%s::bigint[])
+), capped AS (
+    SELECT item, article_id FROM (
+        SELECT item, article_id,
+               row_number() OVER (PARTITION BY item ORDER BY article_id DESC) AS rank
+        FROM hits) ranked
+    WHERE rank <= %s
+)
+SELECT c.item, s.article_id, s.shingles, a.cluster_id
+FROM capped c
+JOIN article_signatures s ON s.article_id = c.article_id
+JOIN articles a ON a.id = c.article_id
 """
 
 # Original = earliest published copy (ties: first seen, then id); every member's
 # is_original/duplicate_of follows it, and the cluster row keeps size and outlets.
 REFRESH_SQL = """
 WITH original AS (
-    SELECT id FROM articles WHERE cluster_id = %(c)s
-    ORDER BY published_at ASC NULLS LAST, first_seen_at ASC, id ASC LIMIT 1
+    SELECT DISTINCT ON (cluster_id) cluster_id, id FROM articles
+    WHERE cluster_id = ANY(%(c)s::bigint[])
+    ORDER BY cluster_id, published_at ASC NULLS LAST, first_seen_at ASC, id ASC
 ), changed AS (
     UPDATE articles a
     SET is_original = (a.id = o.id),
         duplicate_of = CASE WHEN a.id = o.id THEN NULL ELSE o.id END,
         updated_at = now()
     FROM original o
-    WHERE a.cluster_id = %(c)s
+    WHERE a.cluster_id = o.cluster_id
       AND (a.is_original IS DISTINCT FROM (a.id = o.id)
            OR a.duplicate_of IS DISTINCT FROM CASE WHEN a.id = o.id THEN NULL ELSE o.id END)
     RETURNING a.id
+), members AS (
+    SELECT cluster_id, count(*) AS size, array_agg(DISTINCT source ORDER BY source) AS outlets
+    FROM articles WHERE cluster_id = ANY(%(c)s::bigint[]) GROUP BY cluster_id
 ), stats AS (
-    UPDATE clusters SET
-        original_article_id = (SELECT id FROM original),
-        size = (SELECT count(*) FROM articles WHERE cluster_id = %(c)s),
-        outlets = (SELECT coalesce(array_agg(DISTINCT source ORDER BY source), '{}')
-                   FROM articles WHERE cluster_id = %(c)s),
-        updated_at = now()
-    WHERE id = %(c)s
+    UPDATE clusters c
+    SET original_article_id = o.id, size = m.size, outlets = m.outlets, updated_at = now()
+    FROM original o JOIN members m USING (cluster_id)
+    WHERE c.id = o.cluster_id
 )
 SELECT id FROM changed
 """
+
+
+@dataclass(frozen=True)
+class Story:
+    """A stored article, as clustering sees it."""
+
+    article_id: int
+    source: str
+    canonical_url: str
+    syndicated_from: str | None
+    title: str | None
+    text: str
+
+
+@dataclass
+class _Evidence:
+    """What PostgreSQL knows that one article of the batch could join."""
+
+    previous_cluster: int | None = None
+    exact: list[int] = field(default_factory=list)  # cluster ids
+    named: list[int] = field(default_factory=list)
+    near: list[tuple[int | None, tuple[int, ...]]] = field(default_factory=list)
+    pointing: list[int] = field(default_factory=list)
 
 
 def lock(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUP_LOCK,))
 
 
-def refresh_cluster(conn: psycopg.Connection, cluster_id: int) -> list[int]:
-    """Recompute a cluster's original, size and outlets; returns members whose fields changed."""
-    changed = [row["id"] for row in conn.execute(REFRESH_SQL, {"c": cluster_id}).fetchall()]
+def refresh_clusters(conn: psycopg.Connection, cluster_ids: list[int]) -> list[int]:
+    """Recompute clusters' original, size and outlets; returns members whose fields changed."""
+    ids = int_array(cluster_ids)
+    changed = [row["id"] for row in conn.execute(REFRESH_SQL, {"c": ids}).fetchall()]
     conn.execute(
-        "DELETE FROM clusters c WHERE id = %s AND NOT EXISTS"
+        "DELETE FROM clusters c WHERE id = ANY(%s::bigint[]) AND NOT EXISTS"
         " (SELECT 1 FROM articles WHERE cluster_id = c.id)",
-        (cluster_id,),
+        (ids,),
     )
     return changed
 
 
-def _verified(fp: Fingerprint, candidates: list[dict], settings: DedupSettings) -> list[dict]:
-    """Candidates whose real shingles resemble ours, or contain us as an excerpt (or we them)."""
-    if fp.size < settings.min_shingles:
-        return []
-    matches = []
-    for row in candidates:
-        other = shingle_sequence(row["shingles"])
-        if len(other) < settings.min_shingles:
-            continue
-        if (
-            resemblance(fp.shingle_hashes, frozenset(other)) >= settings.resemblance
-            or excerpt_containment(fp.shingle_sequence, other) >= settings.containment
-        ):
-            matches.append(row)
-    return matches
+def refresh_cluster(conn: psycopg.Connection, cluster_id: int) -> list[int]:
+    return refresh_clusters(conn, [cluster_id])
+
+
+def _similar(fp: Fingerprint, other: tuple[int, ...], settings: DedupSettings) -> bool:
+    """Their real shingles resemble ours, or one contains the other as an excerpt."""
+    if fp.size < settings.min_shingles or len(other) < settings.min_shingles:
+        return False
+    return (
+        resemblance(fp.shingle_hashes, frozenset(other)) >= settings.resemblance
+        or excerpt_containment(fp.shingle_sequence, other) >= settings.containment
+    )
 
 
 def dedupe_article(
@@ -112,111 +167,257 @@ def dedupe_article(
     settings: DedupSettings,
 ) -> list[int]:
     """Fingerprint and cluster one stored article; returns ids whose documents changed."""
+    story = Story(article_id, source, canonical_url, syndicated_from, title, text)
+    return dedupe_stories(conn, [story], settings)
+
+
+def dedupe_stories(
+    conn: psycopg.Connection, stories: list[Story], settings: DedupSettings
+) -> list[int]:
+    """Fingerprint and cluster stored articles, in order; returns ids whose documents changed."""
+    if not stories:
+        return []
+    ids = [story.article_id for story in stories]
     # Each line hashed once: to look up the outlet's template, then to count it.
-    line_hashes = {line: line_hash(line) for line in text.splitlines() if line.strip()}
-    hashes = sorted(set(line_hashes.values()))
-
-    # Round trip 1: the lock, and which of our lines are this outlet's template.
-    with conn.pipeline():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUP_LOCK,))
-        template = conn.execute(
-            "SELECT line_hash FROM outlet_lines WHERE source = %s AND line_hash = ANY(%s) AND pages >= %s",
-            (source, hashes, BOILERPLATE_MIN_PAGES),
-        )
-    boilerplate = {row["line_hash"] for row in template.fetchall()}
-    fp = fingerprint(
-        story_lines(text, boilerplate, title), settings.shingle_size, settings.num_perm
+    line_hashes = [
+        {line: line_hash(line) for line in story.text.splitlines() if line.strip()}
+        for story in stories
+    ]
+    lookups = sorted(
+        {
+            (story.source, h)
+            for story, lines in zip(stories, line_hashes, strict=True)
+            for h in lines.values()
+        }
     )
-    bands = fp.bands(settings.bands)
 
-    # Round trip 2: everything the decision needs.
+    # Round trip 1: the lock, and how many pages of each outlet carry each of our lines.
     with conn.pipeline():
-        previous = conn.execute(
-            "UPDATE articles SET text_hash = %s WHERE id = %s RETURNING cluster_id",
-            (fp.text_hash, article_id),
+        lock(conn)
+        counted = conn.execute(
+            OUTLET_LINES_SQL, ([s for s, _ in lookups], int_array(h for _, h in lookups))
         )
-        exact = conn.execute(
-            "SELECT id, cluster_id FROM articles WHERE text_hash = %s AND id <> %s AND cluster_id IS NOT NULL"
-            " ORDER BY id LIMIT 20",
-            (fp.text_hash, article_id),
+    pages = Counter({(row["source"], row["line_hash"]): row["pages"] for row in counted})
+    counted_here: Counter[tuple[str, int]] = Counter()
+    fingerprints = []
+    for story, lines in zip(stories, line_hashes, strict=True):
+        boilerplate = {h for h in lines.values() if pages[story.source, h] >= BOILERPLATE_MIN_PAGES}
+        fingerprints.append(
+            fingerprint(
+                story_lines(story.text, boilerplate, story.title),
+                settings.shingle_size,
+                settings.num_perm,
+            )
         )
-        named_source = conn.execute(
-            "SELECT id, cluster_id FROM articles WHERE canonical_url = %s AND id <> %s AND cluster_id IS NOT NULL",
-            (syndicated_from or "", article_id),
-        )
-        candidates = conn.execute(
-            CANDIDATES_SQL,
-            ([b for b, _ in bands], [k for _, k in bands], article_id, MAX_CANDIDATES),
-        )
-        # Copies that named this page as their rel=canonical before it arrived.
-        pointing = conn.execute(
-            "SELECT id, cluster_id FROM articles WHERE syndicated_from = %s AND id <> %s AND cluster_id IS NOT NULL",
-            (canonical_url, article_id),
-        )
-        next_id = conn.execute("SELECT nextval('clusters_id_seq') AS id")
-    previous_cluster = previous.fetchone()["cluster_id"]
-    exact_rows = exact.fetchall() if fp.size > 0 else []
-    named_rows = named_source.fetchall()
-    near_rows = _verified(fp, candidates.fetchall(), settings)
-    pointing_rows = pointing.fetchall()
-    new_cluster_id = next_id.fetchone()["id"]
+        # This page counts towards its outlet's template for the articles after it.
+        for digest in {d for line, d in lines.items() if len(line.strip()) < BOILERPLATE_MAX_LINE}:
+            pages[story.source, digest] += 1
+            counted_here[story.source, digest] += 1
+    bands = [fp.bands(settings.bands) for fp in fingerprints]
 
-    evidence = (
-        "exact" if exact_rows else "canonical" if named_rows else "near" if near_rows else "new"
+    evidence, new_ids = _read_evidence(conn, stories, fingerprints, bands)
+    decisions, merged_into, new_clusters = _decide(
+        stories, fingerprints, bands, evidence, new_ids, settings
     )
-    clusters = {row["cluster_id"] for row in exact_rows + named_rows + near_rows + pointing_rows}
-    clusters.discard(None)
-    if previous_cluster is not None:
-        clusters.add(previous_cluster)
-    cluster_id = min(clusters) if clusters else new_cluster_id
-    merged = sorted(clusters - {cluster_id})
-    pairs = fp.bands(settings.bands)
 
-    # Round trip 3: write the outcome.
+    # Round trip 3: write the outcomes.
+    final = [_root(merged_into, cluster_id) for cluster_id, _ in decisions]
+    merged = sorted(merged_into)
     with conn.pipeline():
-        if not clusters:
+        if new_clusters:
             conn.execute(
-                "INSERT INTO clusters (id, original_article_id) VALUES (%s, %s)",
-                (cluster_id, article_id),
+                "INSERT INTO clusters (id, original_article_id)"
+                " SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+                (int_array(c for c, _ in new_clusters), int_array(a for _, a in new_clusters)),
             )
         moved = conn.execute(
-            "UPDATE articles SET cluster_id = %s WHERE cluster_id = ANY(%s) RETURNING id",
-            (cluster_id, merged),
+            "UPDATE articles a SET cluster_id = q.target"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS q(merged, target)"
+            " WHERE a.cluster_id = q.merged RETURNING a.id",
+            (int_array(merged), int_array(_root(merged_into, m) for m in merged)),
         )
-        conn.execute("DELETE FROM clusters WHERE id = ANY(%s)", (merged,))
+        conn.execute("DELETE FROM clusters WHERE id = ANY(%s::bigint[])", (int_array(merged),))
         conn.execute(
-            "UPDATE articles SET cluster_id = %s, dedup_evidence = %s WHERE id = %s",
-            (cluster_id, evidence, article_id),
+            "UPDATE articles a SET cluster_id = q.cluster_id, dedup_evidence = q.evidence"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS q(id, cluster_id, evidence)"
+            " WHERE a.id = q.id",
+            (int_array(ids), int_array(final), [kind for _, kind in decisions]),
         )
-        conn.execute("DELETE FROM lsh_buckets WHERE article_id = %s", (article_id,))
         conn.execute(
-            "INSERT INTO article_signatures (article_id, shingles, shingle_count) VALUES (%s, %s, %s)"
+            "DELETE FROM lsh_buckets WHERE article_id = ANY(%s::bigint[])", (int_array(ids),)
+        )
+        conn.execute(
+            "INSERT INTO article_signatures (article_id, shingles, shingle_count)"
+            " SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::int[])"
             " ON CONFLICT (article_id) DO UPDATE"
             " SET shingles = EXCLUDED.shingles, shingle_count = EXCLUDED.shingle_count",
-            (article_id, fp.shingle_bytes(), fp.size),
+            (
+                int_array(ids),
+                [fp.shingle_bytes() for fp in fingerprints],
+                int_array(fp.size for fp in fingerprints),
+            ),
         )
-        if fp.size:
+        bucket_rows = [
+            (band, bucket, article_id)
+            for article_id, fp, pairs in zip(ids, fingerprints, bands, strict=True)
+            if fp.size
+            for band, bucket in pairs
+        ]
+        if bucket_rows:
             conn.execute(
                 "INSERT INTO lsh_buckets (band, bucket, article_id)"
-                " SELECT band, bucket, %s FROM unnest(%s::smallint[], %s::bigint[]) AS q(band, bucket)"
+                " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bigint[])"
                 " ON CONFLICT DO NOTHING",
-                (article_id, [b for b, _ in pairs], [k for _, k in pairs]),
+                tuple(map(int_array, zip(*bucket_rows, strict=True))),
             )
-        refreshed = conn.execute(REFRESH_SQL, {"c": cluster_id})
-        template_lines = sorted(
-            {
-                digest
-                for line, digest in line_hashes.items()
-                if len(line.strip()) < BOILERPLATE_MAX_LINE
-            }
-        )
-        if template_lines:
+        refreshed = conn.execute(REFRESH_SQL, {"c": int_array(sorted(set(final)))})
+        if counted_here:
+            keys = sorted(counted_here)
             conn.execute(
-                "INSERT INTO outlet_lines (source, line_hash) SELECT %s, h FROM unnest(%s::bigint[]) AS h"
-                " ON CONFLICT (source, line_hash) DO UPDATE SET pages = outlet_lines.pages + 1",
-                (source, template_lines),
+                "INSERT INTO outlet_lines (source, line_hash, pages)"
+                " SELECT * FROM unnest(%s::text[], %s::bigint[], %s::int[])"
+                " ON CONFLICT (source, line_hash)"
+                " DO UPDATE SET pages = outlet_lines.pages + EXCLUDED.pages",
+                (
+                    [s for s, _ in keys],
+                    int_array(h for _, h in keys),
+                    int_array(counted_here[k] for k in keys),
+                ),
             )
-    changed = {article_id}
+    changed = set(ids)
     changed.update(row["id"] for row in moved.fetchall())
     changed.update(row["id"] for row in refreshed.fetchall())
     return sorted(changed)
+
+
+def _root(merged_into: dict[int, int], cluster_id: int) -> int:
+    """The cluster that `cluster_id` was merged into, at the end of the chain."""
+    while cluster_id in merged_into:
+        cluster_id = merged_into[cluster_id]
+    return cluster_id
+
+
+def _read_evidence(
+    conn: psycopg.Connection,
+    stories: list[Story],
+    fingerprints: list[Fingerprint],
+    bands: list[list[tuple[int, int]]],
+) -> tuple[list[_Evidence], list[int]]:
+    """Round trip 2: every stored article the batch's decisions could join, and an id for
+    each cluster the batch might open."""
+    ids = [story.article_id for story in stories]
+    items = [(i, band, bucket) for i, pairs in enumerate(bands) for band, bucket in pairs]
+    with conn.pipeline():
+        previous = conn.execute(
+            "UPDATE articles a SET text_hash = q.text_hash"
+            " FROM unnest(%s::bigint[], %s::text[]) AS q(id, text_hash)"
+            " WHERE a.id = q.id RETURNING a.id, a.cluster_id",
+            (int_array(ids), [fp.text_hash for fp in fingerprints]),
+        )
+        exact = conn.execute(
+            EXACT_SQL,
+            (sorted({fp.text_hash for fp in fingerprints if fp.size}), int_array(ids), MAX_EXACT),
+        )
+        named = conn.execute(
+            "SELECT canonical_url, cluster_id FROM articles WHERE canonical_url = ANY(%s)"
+            " AND id <> ALL(%s::bigint[]) AND cluster_id IS NOT NULL",
+            ([s.syndicated_from for s in stories if s.syndicated_from], int_array(ids)),
+        )
+        candidates = conn.execute(
+            CANDIDATES_SQL,
+            (
+                int_array(i for i, _, _ in items),
+                int_array(band for _, band, _ in items),
+                int_array(bucket for _, _, bucket in items),
+                int_array(ids),
+                MAX_CANDIDATES,
+            ),
+        )
+        # Copies that named a page of the batch as their rel=canonical before it arrived.
+        pointing = conn.execute(
+            "SELECT syndicated_from, cluster_id FROM articles WHERE syndicated_from = ANY(%s)"
+            " AND id <> ALL(%s::bigint[]) AND cluster_id IS NOT NULL",
+            ([s.canonical_url for s in stories], int_array(ids)),
+        )
+        next_ids = conn.execute(
+            "SELECT nextval('clusters_id_seq') AS id FROM generate_series(1, %s)", (len(ids),)
+        )
+    new_ids = [row["id"] for row in next_ids.fetchall()]
+    previous_clusters = {row["id"]: row["cluster_id"] for row in previous.fetchall()}
+    by_hash, by_url, by_origin = defaultdict(list), defaultdict(list), defaultdict(list)
+    for row in exact.fetchall():
+        by_hash[row["text_hash"]].append(row["cluster_id"])
+    for row in named.fetchall():
+        by_url[row["canonical_url"]].append(row["cluster_id"])
+    for row in pointing.fetchall():
+        by_origin[row["syndicated_from"]].append(row["cluster_id"])
+    evidence = [
+        _Evidence(
+            previous_cluster=previous_clusters.get(story.article_id),
+            exact=by_hash[fp.text_hash] if fp.size else [],
+            named=by_url[story.syndicated_from] if story.syndicated_from else [],
+            pointing=by_origin[story.canonical_url],
+        )
+        for story, fp in zip(stories, fingerprints, strict=True)
+    ]
+    sequences: dict[int, tuple[int, ...]] = {}
+    for row in candidates.fetchall():
+        if row["article_id"] not in sequences:
+            sequences[row["article_id"]] = shingle_sequence(row["shingles"])
+        evidence[row["item"]].near.append((row["cluster_id"], sequences[row["article_id"]]))
+    return evidence, new_ids
+
+
+def _decide(
+    stories: list[Story],
+    fingerprints: list[Fingerprint],
+    bands: list[list[tuple[int, int]]],
+    evidence: list[_Evidence],
+    new_ids: list[int],
+    settings: DedupSettings,
+) -> tuple[list[tuple[int, str]], dict[int, int], list[tuple[int, int]]]:
+    """Each article's (cluster, evidence), in order; clusters merged (from -> into); clusters
+    opened (id, first article). Earlier articles of the batch count as stored ones."""
+    decisions: list[tuple[int, str]] = []
+    merged_into: dict[int, int] = {}
+    opened: list[tuple[int, int]] = []
+    earlier_by_hash: dict[str, list[int]] = defaultdict(list)
+    earlier_by_url: dict[str, list[int]] = defaultdict(list)
+    earlier_by_origin: dict[str, list[int]] = defaultdict(list)
+    earlier_by_bucket: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (story, fp, found) in enumerate(zip(stories, fingerprints, evidence, strict=True)):
+        exact = list(found.exact)
+        named = list(found.named)
+        pointing = list(found.pointing)
+        near = [cluster for cluster, other in found.near if _similar(fp, other, settings)]
+        if fp.size:
+            exact += [decisions[j][0] for j in earlier_by_hash[fp.text_hash]]
+        if story.syndicated_from:
+            named += [decisions[j][0] for j in earlier_by_url[story.syndicated_from]]
+        pointing += [decisions[j][0] for j in earlier_by_origin[story.canonical_url]]
+        earlier = {j for pair in bands[i] for j in earlier_by_bucket[pair]}
+        near += [
+            decisions[j][0]
+            for j in sorted(earlier)
+            if fingerprints[j].size and _similar(fp, fingerprints[j].shingle_sequence, settings)
+        ]
+        kind = "exact" if exact else "canonical" if named else "near" if near else "new"
+        clusters = {_root(merged_into, c) for c in exact + named + near + pointing if c is not None}
+        if found.previous_cluster is not None:
+            clusters.add(_root(merged_into, found.previous_cluster))
+        if clusters:
+            cluster_id = min(clusters)
+        else:
+            cluster_id = new_ids[i]
+            opened.append((cluster_id, story.article_id))
+        for other in clusters - {cluster_id}:
+            merged_into[other] = cluster_id
+        decisions.append((cluster_id, kind))
+        earlier_by_hash[fp.text_hash].append(i)
+        earlier_by_url[story.canonical_url].append(i)
+        if story.syndicated_from:
+            earlier_by_origin[story.syndicated_from].append(i)
+        if fp.size:
+            for pair in bands[i]:
+                earlier_by_bucket[pair].append(i)
+    return decisions, merged_into, opened

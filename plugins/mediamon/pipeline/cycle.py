@@ -48,7 +48,7 @@ def open_processor(
     settings: Settings, watchlist: Path | None = None, clock: StageClock | None = None
 ) -> Iterator[Processor]:
     database_url = settings.require_database()
-    tagger = tagger_for(database_url, watchlist or settings.watchlist_path)
+    tagger = tagger_for(database_url, watchlist or settings.watchlist_path, settings.cache_dir)
     with make_fetcher(settings) as fetcher, ProcessPool(max_workers=settings.workers) as pool:
         processor = Processor(settings, fetcher, tagger, pool, clock)
         try:

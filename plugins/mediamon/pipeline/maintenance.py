@@ -66,7 +66,7 @@ def retag_articles(
 ) -> tuple[int, int]:
     """Re-tag the window from PostgreSQL; returns (articles whose tags changed, watchlist version)."""
     database_url = settings.require_database()
-    tagger = tagger_for(database_url, watchlist)
+    tagger = tagger_for(database_url, watchlist, settings.cache_dir)
     changed = 0
     for conn, rows in _window_batches(
         database_url, "id, title, text, groups, mentions", start, end
@@ -91,7 +91,7 @@ def reprocess_window(
 ) -> dict[str, int]:
     """Re-extract from stored raw HTML, re-dedupe (when the text changed), re-tag, re-index."""
     database_url = settings.require_database()
-    tagger = tagger_for(database_url, settings.watchlist_path)
+    tagger = tagger_for(database_url, settings.watchlist_path, settings.cache_dir)
     counts = {"articles": 0, "text_changed": 0, "tags_changed": 0, "failed": 0}
     columns = "id, canonical_url, source, syndicated_from, title, text, groups, mentions, cluster_id, first_seen_at"
     for conn, rows in _window_batches(database_url, columns, start, end):

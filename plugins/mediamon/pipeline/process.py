@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ import psycopg
 from pebble import ProcessPool
 from psycopg.types.json import Jsonb
 
-from mediamon.dedup.clusters import dedupe_article
+from mediamon.dedup.clusters import Story, dedupe_stories
 from mediamon.extract.article import Extracted, decode_html, extract_article
 from mediamon.extract.dates import choose_published_at
 from mediamon.fetch import robots
@@ -79,6 +79,18 @@ class ProcessReport:
         self.outcomes += other.outcomes
 
 
+INSERT_ARTICLE_SQL = (
+    "INSERT INTO articles (canonical_url, url, source, syndicated_from, title, text,"
+    " description, authors, site_name, language, published_at, published_at_source,"
+    " first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
+    " watchlist_version)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stored', %s, %s, %s, %s)"
+    " ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+)
+# Extracted pages stored per transaction: fewer round trips, a short-held dedup lock.
+STORE_BATCH = 32
+
+
 @dataclass
 class Page:
     """One distinct page URL of the batch and the entries that listed it."""
@@ -89,6 +101,16 @@ class Page:
     html: str | None = None
     encoding: str | None = None
     extracted: Extracted | None = None
+
+
+@dataclass(frozen=True)
+class _NewArticle:
+    """An extracted page about to be stored: its row, and what clustering needs."""
+
+    page: Page
+    story: Story  # article_id 0 until the row is inserted
+    row: tuple
+    tagged: bool
 
 
 def _extract_in_worker(
@@ -319,7 +341,8 @@ class Processor:
         report.outcomes.append(f"{page.page_url}: {reason}")
 
     # -- stage 4: store -------------------------------------------------------------------
-    def _store(self, page: Page, report: ProcessReport, sites: list[str]) -> None:
+    def _article(self, page: Page, sites: list[str]) -> _NewArticle:
+        """The article row for an extracted page (URLs, dates, tags decided here)."""
         fetched, extracted = page.fetched, page.extracted
         assert fetched is not None and extracted is not None
         final_url = _safe_normalise(fetched.final_url) or page.page_url
@@ -340,78 +363,120 @@ class Processor:
         source = outlet_of(final_url, sites)
         with self.clock.stage("tag"):
             tags = self.tagger.tag(title, extracted.text)
-        store_started = time.perf_counter()
-        # Pipeline mode: statements whose results we do not read travel with the next read.
-        with self.transaction() as conn, conn.pipeline():
-            inserted = conn.execute(
-                "INSERT INTO articles (canonical_url, url, source, syndicated_from, title, text,"
-                " description, authors, site_name, language, published_at, published_at_source,"
-                " first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
-                " watchlist_version)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stored', %s, %s,"
-                " %s, %s) ON CONFLICT (canonical_url) DO NOTHING RETURNING id",
-                (
-                    canonical_url,
-                    final_url,
-                    source,
-                    syndicated_from,
-                    title,
-                    extracted.text,
-                    extracted.description,
-                    extracted.authors,
-                    extracted.site_name,
-                    extracted.language,
-                    published_at,
-                    published_source,
-                    first_seen,
-                    now,
-                    tags.groups,
-                    tags.groups_with_ancestors,
-                    Jsonb([m.as_dict() for m in tags.mentions]),
-                    self.tagger.version,
-                ),
-            ).fetchone()
-            if inserted is None:  # another URL of the same document (redirect, canonical link)
-                existing = conn.execute(
-                    "SELECT id FROM articles WHERE canonical_url = %s", (canonical_url,)
-                ).fetchone()
-                _finish(
-                    conn, page.entries, "done", "same document as a stored article", existing["id"]
-                )
-                report.already_known += 1
-                return
-            article_id = inserted["id"]
-            conn.execute(
-                "INSERT INTO raw_pages (article_id, url, status_code, content_type, encoding, html_gzip)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    article_id,
-                    fetched.final_url,
-                    fetched.status_code,
-                    fetched.content_type,
-                    page.encoding,
-                    gzip.compress((page.html or "").encode(), 1),
-                ),
-            )
-            dedupe_started = time.perf_counter()
-            changed = dedupe_article(
-                conn,
-                article_id,
-                source,
+        return _NewArticle(
+            page=page,
+            story=Story(0, source, canonical_url, syndicated_from, title, extracted.text),
+            row=(
                 canonical_url,
+                final_url,
+                source,
                 syndicated_from,
                 title,
                 extracted.text,
-                self.settings.dedup,
+                extracted.description,
+                extracted.authors,
+                extracted.site_name,
+                extracted.language,
+                published_at,
+                published_source,
+                first_seen,
+                now,
+                tags.groups,
+                tags.groups_with_ancestors,
+                Jsonb([m.as_dict() for m in tags.mentions]),
+                self.tagger.version,
+            ),
+            tagged=bool(tags.groups),
+        )
+
+    def _store_ready(self, pages: list[Page], report: ProcessReport, sites: list[str]) -> None:
+        """Store extracted pages in one transaction. When PostgreSQL refuses the batch (a
+        value it cannot hold), each page is stored alone, so only the bad one fails."""
+        try:
+            report.merge(self._store_batch(pages, sites))
+        except psycopg.DataError as exc:
+            if len(pages) == 1:
+                reason = f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}"
+                self._fail(pages[0], report, reason)
+                return
+            for page in pages:
+                self._store_ready([page], report, sites)
+
+    def _store_batch(self, pages: list[Page], sites: list[str]) -> ProcessReport:
+        """Articles, raw pages, clusters, outbox and entry rows: a few round trips in all."""
+        report = ProcessReport()
+        articles = [self._article(page, sites) for page in pages]
+        store_started = time.perf_counter()
+        # Pipeline mode: statements whose results we do not read travel with the next read.
+        with self.transaction() as conn, conn.pipeline():
+            with conn.cursor() as cursor:
+                cursor.executemany(INSERT_ARTICLE_SQL, [a.row for a in articles], returning=True)
+                ids = []
+                for _ in articles:
+                    row = cursor.fetchone()
+                    ids.append(row["id"] if row else None)
+                    cursor.nextset()
+            # Another URL of a stored document (redirect, canonical link): no new article.
+            known = [a for a, article_id in zip(articles, ids, strict=True) if article_id is None]
+            if known:
+                existing = {
+                    row["canonical_url"]: row["id"]
+                    for row in conn.execute(
+                        "SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)",
+                        ([a.story.canonical_url for a in known],),
+                    )
+                }
+                for article in known:
+                    reason = "same document as a stored article"
+                    _finish(
+                        conn,
+                        article.page.entries,
+                        "done",
+                        reason,
+                        existing.get(article.story.canonical_url),
+                    )
+                    report.already_known += 1
+            stored = [
+                (replace(a.story, article_id=article_id), a)
+                for a, article_id in zip(articles, ids, strict=True)
+                if article_id is not None
+            ]
+            conn.cursor().executemany(
+                "INSERT INTO raw_pages (article_id, url, status_code, content_type, encoding, html_gzip)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        story.article_id,
+                        a.page.fetched.final_url,
+                        a.page.fetched.status_code,
+                        a.page.fetched.content_type,
+                        a.page.encoding,
+                        gzip.compress((a.page.html or "").encode(), 1),
+                    )
+                    for story, a in stored
+                ],
             )
+            dedupe_started = time.perf_counter()
+            changed = dedupe_stories(conn, [story for story, _ in stored], self.settings.dedup)
             dedupe_ms = (time.perf_counter() - dedupe_started) * 1000
             enqueue(conn, changed)
-            _finish(conn, page.entries, "done", None, article_id)
-        self.clock.add("dedupe", dedupe_ms)
-        # The rest of the transaction: article, raw page, outbox and entry rows, commit.
-        self.clock.add("store", (time.perf_counter() - store_started) * 1000 - dedupe_ms)
-        report.articles_stored += 1
-        report.tagged += bool(tags.groups)
+            conn.execute(
+                "UPDATE entries e SET status = 'done', status_reason = NULL, article_id = q.article_id,"
+                " leased_until = NULL, leased_by = NULL"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS q(id, article_id) WHERE e.id = q.id",
+                (
+                    [e["id"] for _, a in stored for e in a.page.entries],
+                    [story.article_id for story, a in stored for _ in a.page.entries],
+                ),
+            )
+        # Per article: the batch's time shared out (it has no per-article boundary).
+        store_ms = (time.perf_counter() - store_started) * 1000 - dedupe_ms
+        for _ in stored:
+            self.clock.add("dedupe", dedupe_ms / len(stored))
+            self.clock.add("store", store_ms / len(stored))
+        report.articles_stored += len(stored)
+        report.tagged += sum(a.tagged for _, a in stored)
+        return report
 
     # -- the batch --------------------------------------------------------------------------
     def process(self, entries: list[dict]) -> ProcessReport:
@@ -425,6 +490,7 @@ class Processor:
         to_fetch = self._triage(pages, report)
         sites = self._site_urls()
         extracting: dict[Future, Page] = {}
+        extracted: list[Page] = []
         with ThreadPoolExecutor(max_workers=max(1, min(16, len(to_fetch)))) as threads:
             fetching = {threads.submit(self._fetch, page) for page in to_fetch}
             while fetching or extracting:
@@ -433,8 +499,12 @@ class Processor:
                     if future in fetching:
                         fetching.discard(future)
                         self._start_extraction(future.result(), extracting, report)
-                    else:
-                        self._finish_page(extracting.pop(future), future, report, sites)
+                    elif page := self._extraction_result(extracting.pop(future), future, report):
+                        extracted.append(page)
+                # Store in batches while the workers extract; at once when they are idle.
+                if len(extracted) >= STORE_BATCH or (extracted and not extracting):
+                    self._store_ready(extracted, report, sites)
+                    extracted = []
         return report
 
     def _start_extraction(
@@ -457,26 +527,22 @@ class Processor:
             rows = conn.execute("SELECT DISTINCT site_url FROM feeds WHERE site_url IS NOT NULL")
             return [row["site_url"] for row in rows]
 
-    def _finish_page(
-        self, page: Page, future: Future, report: ProcessReport, sites: list[str]
-    ) -> None:
+    def _extraction_result(self, page: Page, future: Future, report: ProcessReport) -> Page | None:
+        """The page, extracted and ready to store; or None, its failure recorded."""
         try:
             page.html, page.encoding, page.extracted, extract_ms = future.result()
             self.clock.add("extract", extract_ms)
         except FutureTimeout:
             self._fail(page, report, f"extraction exceeded {self.settings.extract_timeout_s:.0f} s")
-            return
+            return None
         except Exception as exc:  # a crash in the worker is this page's failure, not the batch's
             self._fail(page, report, f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
-            return
+            return None
         if page.extracted.status != "stored":
             status = "skipped" if page.extracted.status == "wall" else "failed"
             self._fail(page, report, page.extracted.status_reason or page.extracted.status, status)
-            return
-        try:
-            self._store(page, report, sites)
-        except psycopg.DataError as exc:
-            self._fail(page, report, f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}")
+            return None
+        return page
 
     def _fail(self, page: Page, report: ProcessReport, reason: str, status: str = "failed") -> None:
         with self.transaction() as conn:

@@ -7,25 +7,33 @@ from pathlib import Path
 from psycopg.types.json import Jsonb
 
 from mediamon.store.db import connect
+from mediamon.tagging.cache import compiled_tagger
 from mediamon.tagging.matcher import Tagger
-from mediamon.tagging.watchlist import Watchlist, load_watchlist
+from mediamon.tagging.watchlist import Watchlist
 
 
 def register(database_url: str, watchlist: Watchlist, source: str | None = None) -> int:
+    sha256 = watchlist.sha256
     with connect(database_url) as conn, conn.transaction():
+        # Known content is only looked up: a 50,000-alias watchlist is megabytes of JSON.
+        row = conn.execute("SELECT version FROM watchlists WHERE sha256 = %s", (sha256,)).fetchone()
+        if row is not None:
+            return row["version"]
         row = conn.execute(
             "INSERT INTO watchlists (sha256, source, content) VALUES (%s, %s, %s)"
             " ON CONFLICT (sha256) DO NOTHING RETURNING version",
-            (watchlist.sha256, source, Jsonb(watchlist.as_dict())),
+            (sha256, source, Jsonb(watchlist.as_dict())),
         ).fetchone()
         if row is None:
             row = conn.execute(
-                "SELECT version FROM watchlists WHERE sha256 = %s", (watchlist.sha256,)
+                "SELECT version FROM watchlists WHERE sha256 = %s", (sha256,)
             ).fetchone()
         return row["version"]
 
 
-def tagger_for(database_url: str, path: Path) -> Tagger:
-    """Load the watchlist at `path`, record its version, and build its tagger."""
-    watchlist = load_watchlist(path)
-    return Tagger(watchlist, register(database_url, watchlist, str(path)))
+def tagger_for(database_url: str, path: Path, cache_dir: Path | None = None) -> Tagger:
+    """The tagger for the watchlist at `path` (compiled once per content), its version
+    recorded in PostgreSQL."""
+    tagger = compiled_tagger(path, cache_dir)
+    tagger.version = register(database_url, tagger.watchlist, str(path))
+    return tagger

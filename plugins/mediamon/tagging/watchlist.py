@@ -121,14 +121,22 @@ def parse_watchlist(data: object) -> Watchlist:
     return watchlist
 
 
-def load_watchlist(path: Path) -> Watchlist:
+def watchlist_from_yaml(raw: bytes | str, path: Path) -> Watchlist:
     try:
         # libyaml's loader: a 50,000-alias watchlist loads in a second, not ten.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except OSError as exc:
-        raise WatchlistError(f"cannot read watchlist {path}: {exc.strerror}") from exc
+        data = yaml.load(raw, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise WatchlistError(
             f"watchlist {path} is not valid YAML: {str(exc).splitlines()[0]}"
         ) from exc
     return parse_watchlist(data)
+
+
+def load_watchlist(path: Path) -> Watchlist:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WatchlistError(f"cannot read watchlist {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise WatchlistError(f"watchlist {path} is not UTF-8: {exc.reason}") from exc
+    return watchlist_from_yaml(raw, path)
