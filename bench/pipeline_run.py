@@ -33,7 +33,7 @@ def main() -> None:
         database_url=config["database_url"],
         elasticsearch_url=config["elasticsearch_url"],
         index=config["index"],
-        workers=1,
+        workers=config.get("workers", 1),
         allowed_addresses=frozenset(config["allowed"]),
     )
     clock = StageClock()
@@ -51,9 +51,8 @@ def main() -> None:
     elif stage == "process":
         setup_started = _cpu_seconds()
         with open_processor(settings, Path(config["watchlist"]), clock) as processor:
-            result["setup_cpu_s"] = (
-                _cpu_seconds() - setup_started
-            )  # watchlist load and tagger build
+            # The compiled watchlist read and the extraction workers started.
+            result["setup_cpu_s"] = _cpu_seconds() - setup_started
             report = process_pending(processor)
         result["stored"] = report.articles_stored
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from datetime import UTC, datetime, timedelta
 
-from mediamon.dedup.clusters import dedupe_article
+from mediamon.dedup.clusters import Story, dedupe_article, dedupe_stories
 from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
 from mediamon.store.db import connect
 
@@ -120,3 +120,68 @@ def test_a_different_story_opens_its_own_cluster(clean_stack):
             conn.execute("SELECT count(DISTINCT cluster_id) AS n FROM articles").fetchone()["n"]
             == 2
         )
+
+
+def cluster_batch(database_url: str, article_ids: list[int], dedup_settings) -> list[int]:
+    with connect(database_url) as conn, conn.transaction():
+        rows = {
+            row["id"]: row
+            for row in conn.execute("SELECT * FROM articles WHERE id = ANY(%s)", (article_ids,))
+        }
+        stories = [
+            Story(
+                i,
+                rows[i]["source"],
+                rows[i]["canonical_url"],
+                None,
+                rows[i]["title"],
+                rows[i]["text"],
+            )
+            for i in article_ids
+        ]
+        return dedupe_stories(conn, stories, dedup_settings)
+
+
+def clusters_of(database_url: str) -> dict[int, int]:
+    with connect(database_url) as conn:
+        return {
+            r["id"]: r["cluster_id"] for r in conn.execute("SELECT id, cluster_id FROM articles")
+        }
+
+
+def test_copies_clustered_in_one_batch_find_each_other(clean_stack):
+    url = clean_stack.database_url
+    other_text = "\n".join(
+        f"Markets in Asia fell {i} percent as traders weighed rate news and oil {i}."
+        for i in range(10)
+    )
+    ids = [
+        store(url, "https://a.example/flood", STORY, T0, "a.example"),
+        store(url, "https://b.example/markets", other_text, T0, "b.example"),
+        store(url, "https://c.example/flood", "LONDON (Reuters) - " + STORY, T0, "c.example"),
+    ]
+    cluster_batch(url, ids, clean_stack.dedup)
+    clusters = clusters_of(url)
+    assert clusters[ids[0]] == clusters[ids[2]] != clusters[ids[1]]
+    with connect(url) as conn:
+        sizes = sorted(r["size"] for r in conn.execute("SELECT size FROM clusters"))
+    assert sizes == [1, 2]
+
+
+def test_a_batch_joining_two_stored_clusters_merges_them_into_one(clean_stack):
+    url = clean_stack.database_url
+    lead = STORY.split("\n")[:5]
+    tail = STORY.split("\n")[5:]
+    # Two stored halves of the story (too unlike each other to cluster) ...
+    first = store(url, "https://a.example/flood-1", "\n".join(lead), T0, "a.example")
+    second = store(url, "https://b.example/flood-2", "\n".join(tail), T0, "b.example")
+    cluster_batch(url, [first, second], clean_stack.dedup)
+    assert clusters_of(url)[first] != clusters_of(url)[second]
+    # ... then a batch brings the whole story, an excerpt of which each half is.
+    whole = store(url, "https://c.example/flood", STORY, T0, "c.example")
+    changed = cluster_batch(url, [whole], clean_stack.dedup)
+    clusters = clusters_of(url)
+    assert clusters[first] == clusters[second] == clusters[whole]
+    assert set(changed) >= {first, second, whole}
+    with connect(url) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM clusters").fetchone()["n"] == 1

@@ -224,7 +224,15 @@ def _print_cycle(report) -> None:
     console.print(table)
     stages = report.clock.summary()
     if stages:
-        timing = Table("stage", "pages", "median ms", "p90 ms", "share", title="time per article")
+        timing = Table(
+            "stage",
+            "pages",
+            "median ms",
+            "p90 ms",
+            "CPU median ms",
+            "CPU share",
+            title="time per article",
+        )
         for name in ("fetch", "extract", "tag", "dedupe", "store", "index"):
             if name in stages:
                 row = stages[name]
@@ -233,6 +241,7 @@ def _print_cycle(report) -> None:
                     str(row["count"]),
                     f"{row['median_ms']:.1f}",
                     f"{row['p90_ms']:.1f}",
+                    f"{row['cpu_median_ms']:.1f}",
                     f"{row['share']:.0%}",
                 )
         console.print(timing)

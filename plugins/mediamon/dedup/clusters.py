@@ -75,6 +75,7 @@ JOIN articles a ON a.id = c.article_id
 
 # Original = earliest published copy (ties: first seen, then id); every member's
 # is_original/duplicate_of follows it, and the cluster row keeps size and outlets.
+# Returns the members whose documents changed.
 REFRESH_SQL = """
 WITH original AS (
     SELECT DISTINCT ON (cluster_id) cluster_id, id FROM articles
@@ -93,6 +94,10 @@ WITH original AS (
 ), members AS (
     SELECT cluster_id, count(*) AS size, array_agg(DISTINCT source ORDER BY source) AS outlets
     FROM articles WHERE cluster_id = ANY(%(c)s::bigint[]) GROUP BY cluster_id
+), resized AS (
+    -- Every member's document carries the cluster's size: all of them are re-indexed.
+    SELECT m.cluster_id FROM members m JOIN clusters c ON c.id = m.cluster_id
+    WHERE c.size <> m.size
 ), stats AS (
     UPDATE clusters c
     SET original_article_id = o.id, size = m.size, outlets = m.outlets, updated_at = now()
@@ -100,6 +105,7 @@ WITH original AS (
     WHERE c.id = o.cluster_id
 )
 SELECT id FROM changed
+UNION SELECT a.id FROM articles a JOIN resized r ON a.cluster_id = r.cluster_id
 """
 
 
@@ -395,7 +401,7 @@ def _decide(
         if story.syndicated_from:
             named += [decisions[j][0] for j in earlier_by_url[story.syndicated_from]]
         pointing += [decisions[j][0] for j in earlier_by_origin[story.canonical_url]]
-        earlier = {j for pair in bands[i] for j in earlier_by_bucket[pair]}
+        earlier = {j for pair in bands[i] for j in earlier_by_bucket.get(pair, ())}
         near += [
             decisions[j][0]
             for j in sorted(earlier)

@@ -6,7 +6,6 @@ Shared building blocks for the CLI (`mediamon ingest`) and the Airflow DAGs, whi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from mediamon.feeds.sources import read_feed_list
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.guard import NetworkGuard
 from mediamon.pipeline.process import Processor, ProcessReport, claim, pending_count
-from mediamon.pipeline.timing import StageClock
+from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.search import indexer
 from mediamon.settings import Settings
 from mediamon.store import db
@@ -60,20 +59,28 @@ def open_processor(
 def process_pending(
     processor: Processor,
     max_entries: int | None = None,
-    on_batch: Callable[[ProcessReport], None] | None = None,
+    on_claim: Callable[[int], None] | None = None,
 ) -> ProcessReport:
-    """Claim and process batches until nothing is pending (or `max_entries` were claimed)."""
-    total = ProcessReport()
-    while max_entries is None or total.claimed < max_entries:
-        size = BATCH_SIZE if max_entries is None else min(BATCH_SIZE, max_entries - total.claimed)
-        entries = claim(processor.database_url, size)
-        if not entries:
-            break
-        batch = processor.process(entries)
-        total.merge(batch)
-        if on_batch:
-            on_batch(batch)
-    return total
+    """Claim and process entries until nothing is pending (or `max_entries` were claimed).
+
+    Entries are claimed BATCH_SIZE at a time, the next batch while the last one is still
+    being extracted; `on_claim` hears how many entries each claim took.
+    """
+    claimed = 0
+
+    def claim_next() -> list[dict]:
+        nonlocal claimed
+        size = BATCH_SIZE if max_entries is None else min(BATCH_SIZE, max_entries - claimed)
+        entries = claim(processor.database_url, size) if size > 0 else []
+        claimed += len(entries)
+        if entries and on_claim:
+            on_claim(len(entries))
+        return entries
+
+    first = claim_next()
+    if not first:
+        return ProcessReport()
+    return processor.process(first, refill=claim_next)
 
 
 def index_pending(settings: Settings, clock: StageClock | None = None) -> indexer.IndexReport:
@@ -83,13 +90,10 @@ def index_pending(settings: Settings, clock: StageClock | None = None) -> indexe
         indexer.ensure_index(es, settings.index)
     except indexer.SearchUnavailable as exc:
         return indexer.IndexReport(unavailable=str(exc))
-    started = time.perf_counter()
+    started = mark()
     report = indexer.drain_outbox(database_url, es, settings.index)
     if clock is not None and report.indexed:
-        # Bulk indexing has no per-article boundary: its time is spread over the documents.
-        per_document = (time.perf_counter() - started) * 1000 / report.indexed
-        for _ in range(report.indexed):
-            clock.add("index", per_document)
+        clock.add_shared("index", *since(started), report.indexed)
     return report
 
 
@@ -120,10 +124,10 @@ def run_cycle(
         if on_progress:
             on_progress("process", 0, total)
 
-        def advance(batch: ProcessReport) -> None:
+        def advance(claimed: int) -> None:
             if on_progress:
-                on_progress("process", batch.claimed, total)
+                on_progress("process", claimed, total)
 
-        report.process = process_pending(processor, on_batch=advance)
+        report.process = process_pending(processor, on_claim=advance)
     report.index = index_pending(settings, report.clock)
     return report

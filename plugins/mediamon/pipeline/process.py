@@ -13,7 +13,7 @@ import gzip
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -32,10 +32,10 @@ from mediamon.extract.dates import choose_published_at
 from mediamon.fetch import robots
 from mediamon.fetch.client import ErrorClass, Fetcher, FetchResult
 from mediamon.fetch.urls import InvalidURL, host_key, normalise_url, outlet_of
-from mediamon.pipeline.timing import StageClock
+from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
-from mediamon.store.db import connect
+from mediamon.store.db import connect, int_array
 from mediamon.tagging.matcher import Tagger
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
@@ -89,6 +89,7 @@ INSERT_ARTICLE_SQL = (
 )
 # Extracted pages stored per transaction: fewer round trips, a short-held dedup lock.
 STORE_BATCH = 32
+FETCH_THREADS = 16
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Page:
     page_url: str
     entries: list[dict]
     fetched: FetchResult | None = None
-    html: str | None = None
+    html_gzip: bytes | None = None  # the decoded page, kept in raw_pages
     encoding: str | None = None
     extracted: Extracted | None = None
 
@@ -115,12 +116,19 @@ class _NewArticle:
 
 def _extract_in_worker(
     body: bytes, content_type: str, url: str
-) -> tuple[str, str, Extracted, float]:
-    """Decode and extract in a worker process; also returns the CPU milliseconds it took."""
-    started = time.process_time()
+) -> tuple[bytes, str, Extracted, float, float]:
+    """Decode and extract in a worker process: (the decoded page gzipped, its encoding, the
+    article, wall ms, CPU ms). Compressing here spares the main process and the pipe."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     html, encoding = decode_html(body, content_type)
     extracted = extract_article(html, url)
-    return html, encoding, extracted, (time.process_time() - started) * 1000
+    return (
+        gzip.compress(html.encode(), 1),
+        encoding,
+        extracted,
+        (time.perf_counter() - started) * 1000,
+        (time.process_time() - cpu_started) * 1000,
+    )
 
 
 def lease_holder() -> str:
@@ -406,7 +414,7 @@ class Processor:
         """Articles, raw pages, clusters, outbox and entry rows: a few round trips in all."""
         report = ProcessReport()
         articles = [self._article(page, sites) for page in pages]
-        store_started = time.perf_counter()
+        store_started = mark()
         # Pipeline mode: statements whose results we do not read travel with the next read.
         with self.transaction() as conn, conn.pipeline():
             with conn.cursor() as cursor:
@@ -451,49 +459,65 @@ class Processor:
                         a.page.fetched.status_code,
                         a.page.fetched.content_type,
                         a.page.encoding,
-                        gzip.compress((a.page.html or "").encode(), 1),
+                        a.page.html_gzip,
                     )
                     for story, a in stored
                 ],
             )
-            dedupe_started = time.perf_counter()
+            dedupe_started = mark()
             changed = dedupe_stories(conn, [story for story, _ in stored], self.settings.dedup)
-            dedupe_ms = (time.perf_counter() - dedupe_started) * 1000
+            dedupe_wall, dedupe_cpu = since(dedupe_started)
             enqueue(conn, changed)
             conn.execute(
                 "UPDATE entries e SET status = 'done', status_reason = NULL, article_id = q.article_id,"
                 " leased_until = NULL, leased_by = NULL"
                 " FROM unnest(%s::bigint[], %s::bigint[]) AS q(id, article_id) WHERE e.id = q.id",
                 (
-                    [e["id"] for _, a in stored for e in a.page.entries],
-                    [story.article_id for story, a in stored for _ in a.page.entries],
+                    int_array(e["id"] for _, a in stored for e in a.page.entries),
+                    int_array(story.article_id for story, a in stored for _ in a.page.entries),
                 ),
             )
-        # Per article: the batch's time shared out (it has no per-article boundary).
-        store_ms = (time.perf_counter() - store_started) * 1000 - dedupe_ms
-        for _ in stored:
-            self.clock.add("dedupe", dedupe_ms / len(stored))
-            self.clock.add("store", store_ms / len(stored))
+        # The rest of the transaction: articles, raw pages, outbox and entry rows, commit.
+        store_wall, store_cpu = since(store_started)
+        self.clock.add_shared("dedupe", dedupe_wall, dedupe_cpu, len(stored))
+        self.clock.add_shared(
+            "store", store_wall - dedupe_wall, store_cpu - dedupe_cpu, len(stored)
+        )
         report.articles_stored += len(stored)
         report.tagged += sum(a.tagged for _, a in stored)
         return report
 
     # -- the batch --------------------------------------------------------------------------
-    def process(self, entries: list[dict]) -> ProcessReport:
-        """Fetch, extract and store the batch's pages, the three stages overlapping: pages
-        are stored as soon as their extraction finishes, while others are still fetched."""
-        report = ProcessReport(claimed=len(entries))
-        by_url: dict[str, list[dict]] = defaultdict(list)
-        for entry in entries:
-            by_url[entry["page_url"]].append(entry)
-        pages = [Page(url, group) for url, group in by_url.items()]
-        to_fetch = self._triage(pages, report)
+    def process(
+        self, entries: list[dict], refill: Callable[[], list[dict]] | None = None
+    ) -> ProcessReport:
+        """Fetch, extract and store the entries' pages, the three stages overlapping: pages
+        are stored as soon as their extraction finishes, while others are still fetched.
+
+        With `refill`, more entries are claimed from it whenever few pages are left in
+        flight, so the extraction workers never wait for a batch to drain.
+        """
+        report = ProcessReport()
         sites = self._site_urls()
         extracting: dict[Future, Page] = {}
         extracted: list[Page] = []
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(to_fetch)))) as threads:
-            fetching = {threads.submit(self._fetch, page) for page in to_fetch}
-            while fetching or extracting:
+        fetching: set[Future] = set()
+        with ThreadPoolExecutor(max_workers=FETCH_THREADS) as threads:
+
+            def admit(batch: list[dict]) -> None:
+                report.claimed += len(batch)
+                for page in self._triage(_pages(batch), report):
+                    fetching.add(threads.submit(self._fetch, page))
+
+            admit(entries)
+            while True:
+                if refill is not None and len(fetching) + len(extracting) < self._refill_below:
+                    if more := refill():
+                        admit(more)
+                        continue
+                    refill = None
+                if not (fetching or extracting):
+                    break
                 done, _ = wait(fetching | set(extracting), return_when=FIRST_COMPLETED)
                 for future in done:
                     if future in fetching:
@@ -506,6 +530,12 @@ class Processor:
                     self._store_ready(extracted, report, sites)
                     extracted = []
         return report
+
+    @property
+    def _refill_below(self) -> int:
+        """Pages in flight under which the next entries are claimed: enough to keep every
+        worker busy while they are triaged and fetched."""
+        return FETCH_THREADS + 4 * self.settings.workers
 
     def _start_extraction(
         self, page: Page, extracting: dict[Future, Page], report: ProcessReport
@@ -530,8 +560,8 @@ class Processor:
     def _extraction_result(self, page: Page, future: Future, report: ProcessReport) -> Page | None:
         """The page, extracted and ready to store; or None, its failure recorded."""
         try:
-            page.html, page.encoding, page.extracted, extract_ms = future.result()
-            self.clock.add("extract", extract_ms)
+            page.html_gzip, page.encoding, page.extracted, wall_ms, cpu_ms = future.result()
+            self.clock.add("extract", wall_ms, cpu_ms)
         except FutureTimeout:
             self._fail(page, report, f"extraction exceeded {self.settings.extract_timeout_s:.0f} s")
             return None
@@ -552,6 +582,14 @@ class Processor:
         else:
             report.pages_failed += 1
         report.outcomes.append(f"{page.page_url}: {reason}")
+
+
+def _pages(entries: list[dict]) -> list[Page]:
+    """One page per distinct URL, with every entry that listed it."""
+    by_url: dict[str, list[dict]] = defaultdict(list)
+    for entry in entries:
+        by_url[entry["page_url"]].append(entry)
+    return [Page(url, group) for url, group in by_url.items()]
 
 
 def _safe_normalise(url: str) -> str | None:

@@ -29,7 +29,8 @@ def _cache_key(watchlist_bytes: bytes) -> str:
 
 def _read(path: Path) -> Tagger | None:
     try:
-        tagger = pickle.loads(path.read_bytes())
+        with path.open("rb") as cached:  # streamed: never the file and the tagger at once
+            tagger = pickle.load(cached)
     except FileNotFoundError:
         return None
     except Exception:  # a truncated or stale pickle is rebuilt, never trusted
