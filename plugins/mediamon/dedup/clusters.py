@@ -186,7 +186,7 @@ def dedupe_stories(
     ids = [story.article_id for story in stories]
     # Each line hashed once: to look up the outlet's template, then to count it.
     line_hashes = [
-        {line: line_hash(line) for line in story.text.splitlines() if line.strip()}
+        {line.strip(): line_hash(line) for line in story.text.splitlines() if line.strip()}
         for story in stories
     ]
     lookups = sorted(
@@ -210,7 +210,7 @@ def dedupe_stories(
         boilerplate = {h for h in lines.values() if pages[story.source, h] >= BOILERPLATE_MIN_PAGES}
         fingerprints.append(
             fingerprint(
-                story_lines(story.text, boilerplate, story.title),
+                story_lines(story.text, boilerplate, story.title, lines),
                 settings.shingle_size,
                 settings.num_perm,
             )

@@ -70,17 +70,23 @@ def _without_headline(line: str, title: str | None) -> str:
 
 
 def story_lines(
-    text: str, outlet_boilerplate: set[int] = frozenset(), title: str | None = None
+    text: str,
+    outlet_boilerplate: set[int] = frozenset(),
+    title: str | None = None,
+    line_hashes: dict[str, int] | None = None,
 ) -> list[str]:
     """The body's lines that carry the story: headline, syndication noise and outlet
-    boilerplate dropped."""
+    boilerplate dropped. `line_hashes`: `line_hash` of the text's lines, when known."""
     kept: list[str] = []
     # The headline standing as a line of its own (templates repeat it) is not story text.
     seen: set[str] = {" ".join(_WORD.findall(title.lower()))} if title else set()
+    known = line_hashes or {}
     for line in body_lines(text):
-        if _NOISE_LINE.search(line) or (
-            outlet_boilerplate and line_hash(line) in outlet_boilerplate
-        ):
+        if outlet_boilerplate:
+            digest = known[line] if line in known else line_hash(line)
+            if digest in outlet_boilerplate:
+                continue
+        if _NOISE_LINE.search(line):
             continue
         line = " ".join(_NOISE_PHRASE.sub(" ", line).split())
         # Section labels ("Analysis", "Don't Miss") and lines a template repeats say
@@ -145,17 +151,18 @@ class Fingerprint:
 def _bands(minhash: tuple[int, ...], band_count: int) -> list[tuple[int, int]]:
     """Each bucket hashes `rows` consecutive MinHash values of one band."""
     rows = len(minhash) // band_count
-    out = []
-    for band in range(band_count):
-        chunk = minhash[band * rows : (band + 1) * rows]
-        digest = hashlib.blake2b(repr(chunk).encode(), digest_size=8).digest()
-        out.append((band, int.from_bytes(digest, "big", signed=True)))
-    return out
+    chunks = [
+        repr(minhash[start : start + rows]).encode() for start in range(0, band_count * rows, rows)
+    ]
+    return [
+        (band, int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "big", signed=True))
+        for band, chunk in enumerate(chunks)
+    ]
 
 
 def fingerprint(lines: list[str], shingle_size: int, num_perm: int) -> Fingerprint:
     grams = shingles(lines, shingle_size)
-    sequence = tuple(dict.fromkeys(zlib.crc32(gram.encode()) for gram in grams))
+    sequence = tuple(dict.fromkeys(map(zlib.crc32, map(str.encode, grams))))
     return Fingerprint(
         normalised_text_hash(lines),
         sequence,

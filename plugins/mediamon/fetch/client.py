@@ -85,10 +85,11 @@ class _GuardedBackend(httpcore.SyncBackend):
 
 class _GuardedTransport(httpx.HTTPTransport):
     def __init__(self, guard: NetworkGuard, max_connections: int) -> None:
-        super().__init__(trust_env=False, retries=0)
+        ssl_context = httpx.create_ssl_context()  # loading the CA bundle costs ~30 ms: once
+        super().__init__(verify=ssl_context, trust_env=False, retries=0)
         # httpx has no public hook for the network backend; this is the pool it would build.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=ssl_context,
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
             keepalive_expiry=5.0,

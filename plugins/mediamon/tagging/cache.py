@@ -2,8 +2,9 @@
 
 Parsing a 50,000-alias YAML file and building its automatons costs about 1.5 s of CPU in
 every worker process that starts; unpickling the finished tagger costs about 0.1 s. The
-key covers the file's content, the matcher's source and the Python version, so an edit
-to either rebuilds it. The cache directory is ours alone (pickles are trusted input).
+key covers the file's content, the matcher's and watchlist model's source and the Python
+version, so an edit to any of them rebuilds it. The cache directory is ours alone
+(pickles are trusted input).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mediamon.tagging import matcher
+from mediamon.tagging import matcher, watchlist
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.watchlist import WatchlistError, watchlist_from_yaml
 
 
 def _cache_key(watchlist_bytes: bytes) -> str:
     digest = hashlib.sha256(watchlist_bytes)
-    digest.update(Path(matcher.__file__).read_bytes())
+    for module in (matcher, watchlist):
+        digest.update(Path(module.__file__).read_bytes())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
@@ -59,6 +61,7 @@ def compiled_tagger(watchlist_path: Path, cache_dir: Path | None) -> Tagger:
     if cached_path is not None and (tagger := _read(cached_path)) is not None:
         return tagger
     tagger = Tagger(watchlist_from_yaml(raw, watchlist_path))
+    _ = tagger.watchlist.sha256  # computed once, kept in the cached pickle
     if cached_path is not None:
         _write(cached_path, tagger)
     return tagger

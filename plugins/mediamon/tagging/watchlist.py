@@ -64,7 +64,7 @@ class Watchlist:
             ]
         }
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         canonical = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
