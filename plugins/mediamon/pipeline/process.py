@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import queue
 import socket
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -227,20 +228,27 @@ class Processor:
         self.tagger = tagger
         self.pool = pool
         self.clock = clock or StageClock()
-        # One connection for the batch: a new one per page costs a TCP and SCRAM handshake.
-        self._conn: psycopg.Connection | None = None
+        # One connection per thread (the loop's and the store thread's), kept open: a new
+        # one per page costs a TCP and SCRAM handshake.
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
+        self._connections_lock = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = connect(self.database_url)
-        with self._conn.transaction():
-            yield self._conn
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            conn = self._local.conn = connect(self.database_url)
+            with self._connections_lock:
+                self._connections.append(conn)
+        with conn.transaction():
+            yield conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
 
     # -- stage 1: pages already stored, deferred hosts, robots.txt ------------------------
     def _triage(self, pages: list[Page], report: ProcessReport) -> list[Page]:
@@ -394,18 +402,20 @@ class Processor:
             tagged=bool(tags.groups),
         )
 
-    def _store_ready(self, pages: list[Page], report: ProcessReport, sites: list[str]) -> None:
+    def _store_ready(self, pages: list[Page], sites: list[str]) -> ProcessReport:
         """Store extracted pages in one transaction. When PostgreSQL refuses the batch (a
         value it cannot hold), each page is stored alone, so only the bad one fails."""
         try:
-            report.merge(self._store_batch(pages, sites))
+            return self._store_batch(pages, sites)
         except psycopg.DataError as exc:
+            report = ProcessReport()
             if len(pages) == 1:
                 reason = f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}"
                 self._fail(pages[0], report, reason)
-                return
+                return report
             for page in pages:
-                self._store_ready([page], report, sites)
+                report.merge(self._store_ready([page], sites))
+            return report
 
     def _store_batch(self, pages: list[Page], sites: list[str]) -> ProcessReport:
         """Articles, raw pages, clusters, outbox and entry rows: a few round trips in all."""
@@ -499,9 +509,14 @@ class Processor:
         extracting: dict[Future, Page] = {}
         extracted: list[Page] = []
         fetching: set[Future] = set()
+        storing: Future | None = None
         # Futures report here when done: waiting costs the same with 5 or 500 in flight.
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
-        with ThreadPoolExecutor(max_workers=FETCH_THREADS) as threads:
+        # Storing runs on its own thread, so that this loop keeps the workers fed meanwhile.
+        with (
+            ThreadPoolExecutor(max_workers=FETCH_THREADS) as threads,
+            ThreadPoolExecutor(max_workers=1) as store_thread,
+        ):
 
             def admit(batch: list[dict]) -> None:
                 report.claimed += len(batch)
@@ -517,17 +532,23 @@ class Processor:
                         admit(more)
                         continue
                     refill = None
-                if not (fetching or extracting):
+                if not (fetching or extracting or extracted or storing):
                     break
                 for future in _finished_now(finished):
-                    if future in fetching:
+                    if future is storing:
+                        report.merge(future.result())
+                        storing = None
+                    elif future in fetching:
                         fetching.discard(future)
                         self._start_extraction(future.result(), extracting, report, finished)
                     elif page := self._extraction_result(extracting.pop(future), future, report):
                         extracted.append(page)
                 # Store in batches while the workers extract; at once when they are idle.
-                if len(extracted) >= STORE_BATCH or (extracted and not extracting):
-                    self._store_ready(extracted, report, sites)
+                if storing is None and (
+                    len(extracted) >= STORE_BATCH or (extracted and not extracting)
+                ):
+                    storing = store_thread.submit(self._store_ready, extracted, sites)
+                    storing.add_done_callback(finished.put)
                     extracted = []
         return report
 
@@ -535,7 +556,7 @@ class Processor:
     def _refill_below(self) -> int:
         """Pages in flight under which the next entries are claimed: enough to keep every
         worker busy while they are triaged and fetched."""
-        return FETCH_THREADS + 4 * self.settings.workers
+        return FETCH_THREADS + 16 * self.settings.workers
 
     def _start_extraction(
         self,
