@@ -140,7 +140,12 @@ def start(root: Path) -> PostgresInstance:
     if is_running(instance):
         return instance
     _chown_to_service_user(root)
-    options = f"-h 127.0.0.1 -p {instance.port} -k {instance.data_dir} -c max_connections=200"
+    # 512 MB of shared buffers (the default is 128 MB): the LSH index of a million stored
+    # articles is gigabytes, and every batch probes thousands of its pages.
+    options = (
+        f"-h 127.0.0.1 -p {instance.port} -k {instance.data_dir}"
+        " -c max_connections=200 -c shared_buffers=512MB"
+    )
     _run(
         [
             _bin("pg_ctl"),
