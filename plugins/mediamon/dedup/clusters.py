@@ -225,8 +225,23 @@ def dedupe_stories(
     decisions, merged_into, new_clusters = _decide(
         stories, fingerprints, bands, evidence, new_ids, settings
     )
+    return _write_outcomes(
+        conn, ids, fingerprints, bands, decisions, merged_into, new_clusters, counted_here
+    )
 
-    # Round trip 3: write the outcomes.
+
+def _write_outcomes(
+    conn: psycopg.Connection,
+    ids: list[int],
+    fingerprints: list[Fingerprint],
+    bands: list[list[tuple[int, int]]],
+    decisions: list[tuple[int, str]],
+    merged_into: dict[int, int],
+    new_clusters: list[tuple[int, int]],
+    counted_here: Counter[tuple[str, int]],
+) -> list[int]:
+    """Round trip 3: clusters, signatures, buckets, template counts; returns the ids whose
+    documents changed."""
     final = [_root(merged_into, cluster_id) for cluster_id, _ in decisions]
     merged = sorted(merged_into)
     with conn.pipeline():
