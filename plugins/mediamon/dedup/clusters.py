@@ -221,7 +221,7 @@ def dedupe_stories(
             counted_here[story.source, digest] += 1
     bands = [fp.bands(settings.bands) for fp in fingerprints]
 
-    evidence, new_ids = _read_evidence(conn, stories, fingerprints, bands)
+    evidence, new_ids = _read_evidence(conn, ids, stories, fingerprints, bands)
     decisions, merged_into, new_clusters = _decide(
         stories, fingerprints, bands, evidence, new_ids, settings
     )
@@ -320,13 +320,13 @@ def _root(merged_into: dict[int, int], cluster_id: int) -> int:
 
 def _read_evidence(
     conn: psycopg.Connection,
+    ids: list[int],
     stories: list[Story],
     fingerprints: list[Fingerprint],
     bands: list[list[tuple[int, int]]],
 ) -> tuple[list[_Evidence], list[int]]:
     """Round trip 2: every stored article the batch's decisions could join, and an id for
     each cluster the batch might open."""
-    ids = [story.article_id for story in stories]
     items = [(i, band, bucket) for i, pairs in enumerate(bands) for band, bucket in pairs]
     with conn.pipeline():
         previous = conn.execute(

@@ -37,7 +37,7 @@ from mediamon.fetch.urls import InvalidURL, host_key, normalise_url, outlet_of
 from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
-from mediamon.store.db import connect, int_array
+from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
@@ -189,10 +189,20 @@ def pending_count(database_url: str) -> int:
 def _finish(
     conn, entries: list[dict], status: str, reason: str | None, article_id: int | None = None
 ) -> None:
+    _finish_pages(conn, [(entries, article_id)], status, reason)
+
+
+def _finish_pages(
+    conn, pages: list[tuple[list[dict], int | None]], status: str, reason: str | None
+) -> None:
+    """Close the entries of several pages at once, each page with its own article."""
+    entry_ids = [entry["id"] for entries, _ in pages for entry in entries]
+    article_ids = [article_id for entries, article_id in pages for _ in entries]
     conn.execute(
-        "UPDATE entries SET status = %s, status_reason = %s, article_id = coalesce(%s, article_id),"
-        " leased_until = NULL, leased_by = NULL WHERE id = ANY(%s)",
-        (status, reason, article_id, [e["id"] for e in entries]),
+        "UPDATE entries e SET status = %s, status_reason = %s,"
+        " article_id = coalesce(q.article_id, e.article_id), leased_until = NULL, leased_by = NULL"
+        " FROM unnest(%s::bigint[], %s::bigint[]) AS q(id, article_id) WHERE e.id = q.id",
+        (status, reason, entry_ids, article_ids),
     )
 
 
@@ -441,16 +451,13 @@ class Processor:
                         ([a.story.canonical_url for a in known],),
                     )
                 }
-                for article in known:
-                    reason = "same document as a stored article"
-                    _finish(
-                        conn,
-                        article.page.entries,
-                        "done",
-                        reason,
-                        existing.get(article.story.canonical_url),
-                    )
-                    report.already_known += 1
+                _finish_pages(
+                    conn,
+                    [(a.page.entries, existing.get(a.story.canonical_url)) for a in known],
+                    "done",
+                    "same document as a stored article",
+                )
+                report.already_known += len(known)
             stored = [
                 (replace(a.story, article_id=article_id), a)
                 for a, article_id in zip(articles, ids, strict=True)
@@ -475,14 +482,8 @@ class Processor:
             changed = dedupe_stories(conn, [story for story, _ in stored], self.settings.dedup)
             dedupe_wall, dedupe_cpu = since(dedupe_started)
             enqueue(conn, changed)
-            conn.execute(
-                "UPDATE entries e SET status = 'done', status_reason = NULL, article_id = q.article_id,"
-                " leased_until = NULL, leased_by = NULL"
-                " FROM unnest(%s::bigint[], %s::bigint[]) AS q(id, article_id) WHERE e.id = q.id",
-                (
-                    int_array(e["id"] for _, a in stored for e in a.page.entries),
-                    int_array(story.article_id for story, a in stored for _ in a.page.entries),
-                ),
+            _finish_pages(
+                conn, [(a.page.entries, story.article_id) for story, a in stored], "done", None
             )
         # The rest of the transaction: articles, raw pages, outbox and entry rows, commit.
         store_wall, store_cpu = since(store_started)

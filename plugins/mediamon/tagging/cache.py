@@ -33,9 +33,7 @@ def _read(path: Path) -> Tagger | None:
     try:
         with path.open("rb") as cached:  # streamed: never the file and the tagger at once
             tagger = pickle.load(cached)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a truncated or stale pickle is rebuilt, never trusted
+    except Exception:  # absent, truncated or stale: rebuilt, never trusted
         return None
     return tagger if isinstance(tagger, Tagger) else None
 
