@@ -5,7 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from datetime import UTC, datetime, timedelta
 
-from mediamon.dedup.clusters import Story, dedupe_article, dedupe_stories
+from mediamon.dedup.clusters import Story, dedupe_article, dedupe_stories, story_print
+from mediamon.dedup.fingerprint import line_hash
 from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
 from mediamon.store.db import connect
 
@@ -185,3 +186,36 @@ def test_a_batch_joining_two_stored_clusters_merges_them_into_one(clean_stack):
     assert set(changed) >= {first, second, whole}
     with connect(url) as conn:
         assert conn.execute("SELECT count(*) AS n FROM clusters").fetchone()["n"] == 1
+
+
+def test_a_print_made_without_the_outlets_template_is_made_again(clean_stack):
+    url = clean_stack.database_url
+    footer = "Wire Daily is published by the Wire Daily Company of Springfield since 1901."
+    briefs = [
+        store(
+            url,
+            f"https://wire.example/{i}",
+            f"{STORY.replace('flood', topic)}\n{footer}",
+            T0,
+            "wire.example",
+        )
+        for i, topic in enumerate(["fire", "storm", "quake"])
+    ]
+    cluster_batch(url, briefs, clean_stack.dedup)  # the footer is now on 3 of its pages
+    text = f"{STORY}\n{footer}"
+    article_id = store(url, "https://wire.example/flood", text, T0, "wire.example")
+    # The extraction worker did not know the footer yet: its print keeps it.
+    guess = story_print(text, "Flood", clean_stack.dedup)
+    templates: dict[str, frozenset[int]] = {}
+    with connect(url) as conn, conn.transaction():
+        story = Story(
+            article_id, "wire.example", "https://wire.example/flood", None, "Flood", text, guess
+        )
+        dedupe_stories(conn, [story], clean_stack.dedup, templates)
+        stored = conn.execute(
+            "SELECT shingles FROM article_signatures WHERE article_id = %s", (article_id,)
+        ).fetchone()["shingles"]
+    footer_hash = line_hash(footer)
+    right = story_print(text, "Flood", clean_stack.dedup, frozenset({footer_hash}))
+    assert stored == right.fingerprint.shingle_bytes() != guess.fingerprint.shingle_bytes()
+    assert footer_hash in templates["wire.example"]

@@ -263,6 +263,28 @@ def test_a_page_that_extraction_cannot_finish_is_stopped_at_its_time_limit(
     assert entry["status"] == "failed" and "extraction exceeded" in entry["status_reason"]
 
 
+def test_a_page_extraction_cannot_finish_fails_alone_in_its_workers_batch(
+    hostile_settings, sites, tmp_path
+):
+    paragraphs = "".join(
+        f"<p>Paragraph {i} with a handful of words in it.</p>" for i in range(60_000)
+    )
+    bad = sites[0].page("/giant.html", f"<html><body><article>{paragraphs}</article></body></html>")
+    # Enough pages that the giant one shares a worker task with some of them.
+    others = [
+        (
+            f"other-{i}",
+            sites[0].page(f"/other-{i}.html", article_page(f"Story {i} of the day")),
+            None,
+        )
+        for i in range(6)
+    ]
+    entries = ingest(hostile_settings, sites[0], [bad], tmp_path, extra_items=others)
+    assert entries[bad]["status"] == "failed"
+    assert "extraction exceeded" in entries[bad]["status_reason"]
+    assert all(entries[link]["status"] == "done" for _, link, _ in others)
+
+
 def test_one_article_under_three_guids_with_tracking_parameters_is_stored_once(
     hostile_settings, sites, tmp_path
 ):

@@ -15,6 +15,7 @@ an article also finds the copies that came before it in the same batch.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import psycopg
@@ -119,6 +120,49 @@ class Story:
     syndicated_from: str | None
     title: str | None
     text: str
+    # Computed ahead, in the extraction worker (None: computed here).
+    text_print: StoryPrint | None = None
+
+
+@dataclass(frozen=True)
+class StoryPrint:
+    """What clustering needs from a story's text alone, before PostgreSQL tells which lines
+    are its outlet's template: worth computing in the extraction worker, off the main process."""
+
+    line_hashes: dict[str, int]  # each body line (stripped): its `line_hash`
+    # The lines taken for the outlet's template, as far as the worker knew: the fingerprint
+    # and bands below are the final ones if PostgreSQL's counts say the same.
+    template_lines: frozenset[int]
+    fingerprint: Fingerprint
+    bands: list[tuple[int, int]]
+
+
+def line_hashes_of(text: str) -> dict[str, int]:
+    return {line.strip(): line_hash(line) for line in text.splitlines() if line.strip()}
+
+
+def story_print(
+    text: str,
+    title: str | None,
+    settings: DedupSettings,
+    template_lines: frozenset[int] = frozenset(),
+) -> StoryPrint:
+    """The story's print, assuming `template_lines` are its outlet's template."""
+    line_hashes = line_hashes_of(text)
+    assumed = frozenset(h for h in line_hashes.values() if h in template_lines)
+    print_ = _fingerprint(text, title, line_hashes, assumed, settings)
+    return StoryPrint(line_hashes, assumed, print_, print_.bands(settings.bands))
+
+
+def _fingerprint(
+    text: str,
+    title: str | None,
+    line_hashes: dict[str, int],
+    boilerplate: Collection[int],
+    settings: DedupSettings,
+) -> Fingerprint:
+    lines = story_lines(text, set(boilerplate), title, line_hashes)
+    return fingerprint(lines, settings.shingle_size, settings.num_perm)
 
 
 @dataclass
@@ -178,15 +222,22 @@ def dedupe_article(
 
 
 def dedupe_stories(
-    conn: psycopg.Connection, stories: list[Story], settings: DedupSettings
+    conn: psycopg.Connection,
+    stories: list[Story],
+    settings: DedupSettings,
+    templates: dict[str, frozenset[int]] | None = None,
 ) -> list[int]:
-    """Fingerprint and cluster stored articles, in order; returns ids whose documents changed."""
+    """Fingerprint and cluster stored articles, in order; returns ids whose documents changed.
+
+    `templates` (outlet: its template lines found so far) gets the lines this batch found,
+    for the extraction workers' next prints.
+    """
     if not stories:
         return []
     ids = [story.article_id for story in stories]
     # Each line hashed once: to look up the outlet's template, then to count it.
     line_hashes = [
-        {line.strip(): line_hash(line) for line in story.text.splitlines() if line.strip()}
+        story.text_print.line_hashes if story.text_print else line_hashes_of(story.text)
         for story in stories
     ]
     lookups = sorted(
@@ -205,21 +256,22 @@ def dedupe_stories(
         )
     pages = Counter({(row["source"], row["line_hash"]): row["pages"] for row in counted})
     counted_here: Counter[tuple[str, int]] = Counter()
-    fingerprints = []
+    fingerprints, bands = [], []
     for story, lines in zip(stories, line_hashes, strict=True):
         boilerplate = {h for h in lines.values() if pages[story.source, h] >= BOILERPLATE_MIN_PAGES}
-        fingerprints.append(
-            fingerprint(
-                story_lines(story.text, boilerplate, story.title, lines),
-                settings.shingle_size,
-                settings.num_perm,
-            )
-        )
+        if templates is not None and boilerplate:
+            # A new set rather than an update: the processing loop reads it meanwhile.
+            templates[story.source] = templates.get(story.source, frozenset()) | boilerplate
+        if story.text_print and story.text_print.template_lines == boilerplate:
+            fingerprints.append(story.text_print.fingerprint)
+            bands.append(story.text_print.bands)
+        else:
+            fingerprints.append(_fingerprint(story.text, story.title, lines, boilerplate, settings))
+            bands.append(fingerprints[-1].bands(settings.bands))
         # This page counts towards its outlet's template for the articles after it.
-        for digest in {d for line, d in lines.items() if len(line.strip()) < BOILERPLATE_MAX_LINE}:
+        for digest in {d for line, d in lines.items() if len(line) < BOILERPLATE_MAX_LINE}:
             pages[story.source, digest] += 1
             counted_here[story.source, digest] += 1
-    bands = [fp.bands(settings.bands) for fp in fingerprints]
 
     evidence, new_ids = _read_evidence(conn, ids, stories, fingerprints, bands)
     decisions, merged_into, new_clusters = _decide(

@@ -19,6 +19,7 @@ from mediamon.fetch.client import Fetcher
 from mediamon.fetch.guard import NetworkGuard
 from mediamon.pipeline.process import Processor, ProcessReport, claim, pending_count
 from mediamon.pipeline.timing import StageClock, mark, since
+from mediamon.pipeline.worker import WorkerContext, initialise
 from mediamon.search import indexer
 from mediamon.settings import Settings
 from mediamon.store import db
@@ -48,7 +49,12 @@ def open_processor(
 ) -> Iterator[Processor]:
     database_url = settings.require_database()
     tagger = tagger_for(database_url, watchlist or settings.watchlist_path, settings.cache_dir)
-    with make_fetcher(settings) as fetcher, ProcessPool(max_workers=settings.workers) as pool:
+    # Each worker starts with the tagger and the dedup settings (inherited when forked).
+    context = WorkerContext(tagger, settings.dedup)
+    with (
+        make_fetcher(settings) as fetcher,
+        ProcessPool(settings.workers, initializer=initialise, initargs=(context,)) as pool,
+    ):
         processor = Processor(settings, fetcher, tagger, pool, clock)
         try:
             yield processor

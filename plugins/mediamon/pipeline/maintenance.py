@@ -6,7 +6,6 @@ A window is [start, end) on `published_at`; `end=None` means open-ended.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from mediamon.pipeline.cycle import index_pending
 from mediamon.search import indexer
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
+from mediamon.store import raw_pages
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.versions import tagger_for
@@ -99,12 +99,14 @@ def reprocess_window(
         for row in rows:
             counts["articles"] += 1
             raw = conn.execute(
-                "SELECT html_gzip, url FROM raw_pages WHERE article_id = %s", (row["id"],)
+                "SELECT html_packed, codec, url FROM raw_pages WHERE article_id = %s",
+                (row["id"],),
             ).fetchone()
             if raw is None:
                 counts["failed"] += 1
                 continue
-            extracted = extract_article(gzip.decompress(raw["html_gzip"]).decode(), raw["url"])
+            html = raw_pages.unpack(raw["html_packed"], raw["codec"])
+            extracted = extract_article(html, raw["url"])
             if extracted.status != "stored":
                 counts["failed"] += 1
                 continue

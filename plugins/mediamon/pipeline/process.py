@@ -9,11 +9,9 @@ their time limit.
 
 from __future__ import annotations
 
-import gzip
 import queue
 import socket
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,14 +27,15 @@ from pebble import ProcessPool
 from psycopg.types.json import Jsonb
 
 from mediamon.dedup.clusters import Story, dedupe_stories
-from mediamon.extract.article import Extracted, decode_html, extract_article
 from mediamon.extract.dates import choose_published_at
 from mediamon.fetch import robots
 from mediamon.fetch.client import ErrorClass, Fetcher, FetchResult
 from mediamon.fetch.urls import InvalidURL, host_key, normalise_url, outlet_of
 from mediamon.pipeline.timing import StageClock, mark, since
+from mediamon.pipeline.worker import PageToPrepare, PreparedPage, prepare_pages
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
+from mediamon.store import raw_pages
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 
@@ -91,6 +90,9 @@ INSERT_ARTICLE_SQL = (
 )
 # Extracted pages stored per transaction: fewer round trips, a short-held dedup lock.
 STORE_BATCH = 32
+# Pages per extraction-worker task: the worker tags and prints them one after another,
+# with the watchlist's automaton still in the CPU cache.
+WORKER_BATCH = 4
 FETCH_THREADS = 16
 
 
@@ -101,9 +103,11 @@ class Page:
     page_url: str
     entries: list[dict]
     fetched: FetchResult | None = None
-    html_gzip: bytes | None = None  # the decoded page, kept in raw_pages
-    encoding: str | None = None
-    extracted: Extracted | None = None
+    prepared: PreparedPage | None = None  # by an extraction worker
+
+    @property
+    def feed_title(self) -> str | None:
+        return next((entry["title"] for entry in self.entries if entry["title"]), None)
 
 
 @dataclass(frozen=True)
@@ -114,19 +118,6 @@ class _NewArticle:
     story: Story  # article_id 0 until the row is inserted
     row: tuple
     tagged: bool
-
-
-def _extract_in_worker(
-    body: bytes, content_type: str, url: str
-) -> tuple[bytes, str, Extracted, float, float]:
-    """Decode and extract in a worker process: (the decoded page gzipped, its encoding, the
-    article, wall ms, CPU ms). Compressing here spares the main process and the pipe."""
-    started, cpu_started = time.perf_counter(), time.process_time()
-    html, encoding = decode_html(body, content_type)
-    extracted = extract_article(html, url)
-    wall_ms = (time.perf_counter() - started) * 1000
-    cpu_ms = (time.process_time() - cpu_started) * 1000
-    return gzip.compress(html.encode(), 1), encoding, extracted, wall_ms, cpu_ms
 
 
 def lease_holder() -> str:
@@ -243,6 +234,10 @@ class Processor:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
+        # Outlet: its template lines found so far (clustering adds to it; the workers'
+        # prints leave them out ahead, so that the main process need not print again).
+        self._templates: dict[str, frozenset[int]] = {}
+        self._sites: list[str] = []  # the feeds' site URLs, read per `process` call
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
@@ -366,9 +361,10 @@ class Processor:
     # -- stage 4: store -------------------------------------------------------------------
     def _article(self, page: Page, sites: list[str]) -> _NewArticle:
         """The article row for an extracted page (URLs, dates, tags decided here)."""
-        fetched, extracted = page.fetched, page.extracted
-        assert fetched is not None and extracted is not None
-        final_url = _safe_normalise(fetched.final_url) or page.page_url
+        fetched, prepared = page.fetched, page.prepared
+        assert fetched is not None and prepared is not None and prepared.tags is not None
+        extracted, tags = prepared.extracted, prepared.tags
+        final_url = _final_url(page)
         canonical_url, syndicated_from = final_url, None
         if extracted.canonical_url:
             canonical = _safe_normalise(extracted.canonical_url)
@@ -382,13 +378,19 @@ class Processor:
         published_at, published_source = choose_published_at(
             extracted.published, min(feed_dates) if feed_dates else None, first_seen, now
         )
-        title = extracted.title or next((e["title"] for e in page.entries if e["title"]), None)
         source = outlet_of(final_url, sites)
-        with self.clock.stage("tag"):
-            tags = self.tagger.tag(title, extracted.text)
+        title = prepared.title
         return _NewArticle(
             page=page,
-            story=Story(0, source, canonical_url, syndicated_from, title, extracted.text),
+            story=Story(
+                0,
+                source,
+                canonical_url,
+                syndicated_from,
+                title,
+                extracted.text,
+                prepared.text_print,
+            ),
             row=(
                 canonical_url,
                 final_url,
@@ -464,22 +466,26 @@ class Processor:
                 if article_id is not None
             ]
             conn.cursor().executemany(
-                "INSERT INTO raw_pages (article_id, url, status_code, content_type, encoding, html_gzip)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO raw_pages"
+                " (article_id, url, status_code, content_type, encoding, html_packed, codec)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [
                     (
                         story.article_id,
                         a.page.fetched.final_url,
                         a.page.fetched.status_code,
                         a.page.fetched.content_type,
-                        a.page.encoding,
-                        a.page.html_gzip,
+                        a.page.prepared.encoding,
+                        a.page.prepared.html_packed,
+                        raw_pages.CODEC,
                     )
                     for story, a in stored
                 ],
             )
             dedupe_started = mark()
-            changed = dedupe_stories(conn, [story for story, _ in stored], self.settings.dedup)
+            changed = dedupe_stories(
+                conn, [story for story, _ in stored], self.settings.dedup, self._templates
+            )
             dedupe_wall, dedupe_cpu = since(dedupe_started)
             enqueue(conn, changed)
             _finish_pages(
@@ -506,8 +512,9 @@ class Processor:
         flight, so the extraction workers never wait for a batch to drain.
         """
         report = ProcessReport()
-        sites = self._site_urls()
-        extracting: dict[Future, Page] = {}
+        sites = self._sites = self._site_urls()
+        extracting: dict[Future, list[Page]] = {}
+        waiting: list[Page] = []  # fetched, to go to a worker in the next batch
         extracted: list[Page] = []
         fetching: set[Future] = set()
         storing: Future | None = None
@@ -526,14 +533,20 @@ class Processor:
                     fetching.add(future)
                     future.add_done_callback(finished.put)
 
+            def extract(pages: list[Page]) -> None:
+                future = self._start_extraction(pages)
+                extracting[future] = pages
+                future.add_done_callback(finished.put)
+
             admit(entries)
             while True:
-                if refill is not None and len(fetching) + len(extracting) < self._refill_below:
+                in_flight = len(fetching) + len(waiting) + sum(map(len, extracting.values()))
+                if refill is not None and in_flight < self._refill_below:
                     if more := refill():
                         admit(more)
                         continue
                     refill = None
-                if not (fetching or extracting or extracted or storing):
+                if not (fetching or waiting or extracting or extracted or storing):
                     break
                 for future in _finished_now(finished):
                     if future is storing:
@@ -541,9 +554,21 @@ class Processor:
                         storing = None
                     elif future in fetching:
                         fetching.discard(future)
-                        self._start_extraction(future.result(), extracting, report, finished)
-                    elif page := self._extraction_result(extracting.pop(future), future, report):
-                        extracted.append(page)
+                        if page := self._fetched(future.result(), report):
+                            waiting.append(page)
+                    else:
+                        pages = extracting.pop(future)
+                        ready, again = self._extraction_results(pages, future, report)
+                        extracted += ready
+                        # A batch that timed out or crashed: each page again, on its own.
+                        for page in again:
+                            extract([page])
+                # Full batches to the workers; a short one rather than leave a worker idle.
+                while waiting and (
+                    len(waiting) >= WORKER_BATCH or len(extracting) < self.settings.workers
+                ):
+                    extract(waiting[:WORKER_BATCH])
+                    waiting = waiting[WORKER_BATCH:]
                 # Store in batches while the workers extract; at once when they are idle.
                 if storing is None and (
                     len(extracted) >= STORE_BATCH or (extracted and not extracting)
@@ -559,47 +584,71 @@ class Processor:
         worker busy while they are triaged and fetched."""
         return FETCH_THREADS + 16 * self.settings.workers
 
-    def _start_extraction(
-        self,
-        page: Page,
-        extracting: dict[Future, Page],
-        report: ProcessReport,
-        finished: queue.SimpleQueue[Future],
-    ) -> None:
+    def _fetched(self, page: Page, report: ProcessReport) -> Page | None:
+        """The page, if fetched; or None, its failure recorded."""
         fetched = page.fetched
         if fetched is None or not fetched.ok or fetched.skipped_body:
             self._record_fetch_failure(page, report)
-            return
+            return None
         report.pages_fetched += 1
-        future = self.pool.schedule(
-            _extract_in_worker,
-            args=(fetched.body, fetched.headers.get("content-type", ""), fetched.final_url),
-            timeout=self.settings.extract_timeout_s,
+        return page
+
+    def _start_extraction(self, pages: list[Page]) -> Future:
+        batch = []
+        for page in pages:
+            assert page.fetched is not None
+            source = outlet_of(_final_url(page), self._sites)
+            batch.append(
+                PageToPrepare(
+                    page.fetched.body,
+                    page.fetched.headers.get("content-type", ""),
+                    page.fetched.final_url,
+                    page.feed_title,
+                    self._templates.get(source, frozenset()),
+                )
+            )
+        # The batch gets one page's time limit: past it, each page is tried again alone
+        # (see _extraction_results), so a page fails only when it alone exceeds the limit.
+        return self.pool.schedule(
+            prepare_pages, args=(batch,), timeout=self.settings.extract_timeout_s
         )
-        extracting[future] = page
-        future.add_done_callback(finished.put)
 
     def _site_urls(self) -> list[str]:
         with self.transaction() as conn:
             rows = conn.execute("SELECT DISTINCT site_url FROM feeds WHERE site_url IS NOT NULL")
             return [row["site_url"] for row in rows]
 
-    def _extraction_result(self, page: Page, future: Future, report: ProcessReport) -> Page | None:
-        """The page, extracted and ready to store; or None, its failure recorded."""
+    def _extraction_results(
+        self, pages: list[Page], future: Future, report: ProcessReport
+    ) -> tuple[list[Page], list[Page]]:
+        """The pages extracted and ready to store (the others' failures recorded), and the
+        pages to extract again, one by one, when a batch of several timed out or crashed."""
         try:
-            page.html_gzip, page.encoding, page.extracted, wall_ms, cpu_ms = future.result()
-            self.clock.add("extract", wall_ms, cpu_ms)
-        except FutureTimeout:
-            self._fail(page, report, f"extraction exceeded {self.settings.extract_timeout_s:.0f} s")
-            return None
-        except Exception as exc:  # a crash in the worker is this page's failure, not the batch's
-            self._fail(page, report, f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
-            return None
-        if page.extracted.status != "stored":
-            status = "skipped" if page.extracted.status == "wall" else "failed"
-            self._fail(page, report, page.extracted.status_reason or page.extracted.status, status)
-            return None
-        return page
+            results = future.result()
+        except Exception as exc:  # a crash in the worker is these pages' failure, not the run's
+            if len(pages) > 1:
+                return [], pages
+            if isinstance(exc, FutureTimeout):
+                reason = f"extraction exceeded {self.settings.extract_timeout_s:.0f} s"
+            else:
+                reason = f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}"
+            self._fail(pages[0], report, reason)
+            return [], []
+        ready = []
+        for page, prepared in zip(pages, results, strict=True):
+            if isinstance(prepared, str):
+                self._fail(page, report, f"extraction failed: {prepared}")
+                continue
+            page.prepared = prepared
+            for stage, (wall_ms, cpu_ms) in prepared.timings.items():
+                self.clock.add(stage, wall_ms, cpu_ms)
+            extracted = prepared.extracted
+            if extracted.status != "stored":
+                status = "skipped" if extracted.status == "wall" else "failed"
+                self._fail(page, report, extracted.status_reason or extracted.status, status)
+                continue
+            ready.append(page)
+        return ready, []
 
     def _fail(self, page: Page, report: ProcessReport, reason: str, status: str = "failed") -> None:
         with self.transaction() as conn:
@@ -625,6 +674,11 @@ def _finished_now(finished: queue.SimpleQueue[Future]) -> list[Future]:
     while not finished.empty():
         done.append(finished.get_nowait())
     return done
+
+
+def _final_url(page: Page) -> str:
+    assert page.fetched is not None
+    return _safe_normalise(page.fetched.final_url) or page.page_url
 
 
 def _safe_normalise(url: str) -> str | None:

@@ -1,0 +1,153 @@
+"""What an extraction worker process does with a batch of fetched pages.
+
+Decode, extract, tag, fingerprint, and compress the page for raw_pages: all of an article's
+CPU work that needs nothing from PostgreSQL. Done here rather than in the main process,
+it scales with the workers, and the main process is left with I/O and the decisions that
+read the database (clustering, storing).
+
+The pool's workers are started with `initialise` (the tagger and the dedup settings);
+with the fork start method they inherit the compiled watchlist instead of unpickling it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TypeGuard
+
+from mediamon.dedup.clusters import StoryPrint, story_print
+from mediamon.extract.article import Extracted, decode_html, extract_article
+from mediamon.settings import DedupSettings
+from mediamon.store import raw_pages
+from mediamon.tagging.matcher import Tagger, Tags
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    tagger: Tagger
+    dedup: DedupSettings
+
+
+@dataclass(frozen=True)
+class PageToPrepare:
+    body: bytes
+    content_type: str
+    url: str
+    feed_title: str | None
+    # Its outlet's template lines, as far as the main process knows them.
+    template_lines: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    html_packed: bytes  # the decoded page, as raw_pages keeps it
+    encoding: str
+    extracted: Extracted
+    title: str | None  # the page's headline, else the feed's
+    # None when extraction found no article (nothing to tag or cluster).
+    tags: Tags | None
+    text_print: StoryPrint | None
+    # Stage name: (wall ms, CPU ms) spent on it here.
+    timings: dict[str, tuple[float, float]]
+
+
+_context: WorkerContext | None = None
+
+
+def initialise(context: WorkerContext | None) -> None:
+    """The pool's initializer: runs once in each worker process."""
+    global _context
+    _context = context
+
+
+def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
+    """Run in a worker process: the pages, ready for the main process to store; for a page
+    whose extraction raised, one line saying what.
+
+    Stage by stage over the batch rather than page by page: tagging right after an
+    extraction finds the watchlist's automaton evicted from the CPU cache (measured: a
+    third more CPU for tagging, a fifth more for printing).
+    """
+    context = _context
+    if context is None:
+        raise RuntimeError("worker started without mediamon.pipeline.worker.initialise")
+    extracted = [_extract(page) for page in pages]
+    results: list[PreparedPage | str] = []
+    tags = [_tag(page, context.tagger) for page in extracted]
+    prints = [_print(page, context.dedup) for page in extracted]
+    for page, tagged, printed in zip(extracted, tags, prints, strict=True):
+        if isinstance(page, str):
+            results.append(page)
+            continue
+        started = _now()
+        html_packed = raw_pages.pack(page.html)
+        timings = {"extract": page.timing, "compress": _lap(started)[0]}
+        if tagged is not None:
+            timings["tag"], timings["fingerprint"] = tagged[1], printed[1]
+        results.append(
+            PreparedPage(
+                html_packed,
+                page.encoding,
+                page.extracted,
+                page.title,
+                tagged[0] if tagged else None,
+                printed[0] if printed else None,
+                timings,
+            )
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    html: str
+    encoding: str
+    extracted: Extracted
+    title: str | None
+    template_lines: frozenset[int]
+    timing: tuple[float, float]
+
+
+def _extract(page: PageToPrepare) -> _Extracted | str:
+    started = _now()
+    try:
+        html, encoding = decode_html(page.body, page.content_type)
+        extracted = extract_article(html, page.url)
+    except Exception as exc:  # this page's failure, not the batch's
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    title = extracted.title or page.feed_title
+    return _Extracted(html, encoding, extracted, title, page.template_lines, _lap(started)[0])
+
+
+def _has_article(page: _Extracted | str) -> TypeGuard[_Extracted]:
+    return not isinstance(page, str) and page.extracted.status == "stored"
+
+
+def _tag(page: _Extracted | str, tagger: Tagger) -> tuple[Tags, tuple[float, float]] | None:
+    """The page's tags and the (wall ms, CPU ms) they took; None for no article."""
+    if not _has_article(page):
+        return None
+    started = _now()
+    tags = tagger.tag(page.title, page.extracted.text)
+    return tags, _lap(started)[0]
+
+
+def _print(
+    page: _Extracted | str, dedup: DedupSettings
+) -> tuple[StoryPrint, tuple[float, float]] | None:
+    """The page's story print and the (wall ms, CPU ms) it took; None for no article."""
+    if not _has_article(page):
+        return None
+    started = _now()
+    text_print = story_print(page.extracted.text, page.title, dedup, page.template_lines)
+    return text_print, _lap(started)[0]
+
+
+def _now() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _lap(started: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((wall ms, CPU ms) since `started`, now)."""
+    now = _now()
+    return ((now[0] - started[0]) * 1000, (now[1] - started[1]) * 1000), now
