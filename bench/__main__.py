@@ -85,7 +85,7 @@ def _pipeline_run(config: dict, workers: int) -> dict:
     runs.append(_stage("index", config))
     clock = StageClock()
     processes = {
-        name: {"wall_s": round(run["wall_s"], 3), "cpu_s": round(run["cpu_s"], 3)}
+        name: {key: round(run[key], 3) for key in ("wall_s", "cpu_s", "own_cpu_s")}
         for name, run in zip(("poll", "process", "index"), runs, strict=True)
     }
     for run in runs:
@@ -216,7 +216,7 @@ def _figures(
         "feeds_per_second": poll["second_poll"]["feeds_per_second"],
         "poll": poll,
         "stages": stages,
-        # Wall and CPU seconds of each stage's process (its workers' CPU included).
+        # Wall and CPU seconds of each stage's process: with its workers, and on its own.
         "stage_processes": {
             f"{workers}_worker{'s' if workers > 1 else ''}": runs[workers]["stage_processes"]
             for workers in (1, 2)

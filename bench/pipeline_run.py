@@ -20,10 +20,10 @@ from mediamon.pipeline.cycle import index_pending, make_fetcher, open_processor,
 from mediamon.pipeline.timing import StageClock
 
 
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def _cpu_seconds(*who: int) -> float:
+    """CPU seconds of this process and its finished children (or only of those in `who`)."""
+    usages = map(resource.getrusage, who or (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
 
 
 def main() -> None:
@@ -40,6 +40,7 @@ def main() -> None:
     result: dict = {}
     # From here on: the interpreter's start-up and imports are not the pipeline's work.
     cpu_before, started = _cpu_seconds(), time.perf_counter()
+    own_before = _cpu_seconds(resource.RUSAGE_SELF)
     if stage == "poll":
         poll.add_feeds(settings.database_url, read_feed_list(Path(config["feeds_file"])))
         poll.force_due(settings.database_url)
@@ -60,6 +61,8 @@ def main() -> None:
     result.update(
         wall_s=time.perf_counter() - started,
         cpu_s=_cpu_seconds() - cpu_before,
+        # The stage's own process alone (the extraction workers are its children).
+        own_cpu_s=_cpu_seconds(resource.RUSAGE_SELF) - own_before,
         clock={name: values for name, values in clock.raw().items()},
     )
     print(json.dumps(result))

@@ -1,6 +1,14 @@
 """Story fingerprints: syndication noise removed, similarity measured on shingles."""
 
-from mediamon.dedup.fingerprint import excerpt_containment, fingerprint, resemblance, story_lines
+from mediamon.dedup.clusters import story_print
+from mediamon.dedup.fingerprint import (
+    excerpt_containment,
+    fingerprint,
+    line_hash,
+    resemblance,
+    story_lines,
+)
+from mediamon.settings import DedupSettings
 
 WORDS = [
     "flooding",
@@ -89,3 +97,26 @@ def test_page_furniture_inside_a_line_is_removed():
 def test_identical_bodies_share_every_lsh_bucket():
     a, b = fp(story_lines(BODY)), fp(story_lines(BODY))
     assert a.bands(64) == b.bands(64)
+
+
+PRINT_STORY = "\n".join(
+    f"Paragraph {i}: the river rose {i} metres overnight and crews moved families uphill."
+    for i in range(8)
+)
+
+
+def test_a_template_line_the_noise_filters_drop_anyway_leaves_a_print_valid():
+    pointer = "Read the full story at the original publisher."
+    text = f"{PRINT_STORY}\n{pointer}"
+    made_without_it = story_print(text, None, DedupSettings())
+    assert made_without_it.holds_for({line_hash(pointer)})
+
+
+def test_a_template_line_that_carried_words_makes_a_print_stale():
+    footer = "Wire Daily is published by the Wire Daily Company of Springfield."
+    text = f"{PRINT_STORY}\n{footer}"
+    made_without_it = story_print(text, None, DedupSettings())
+    assert not made_without_it.holds_for({line_hash(footer)})
+    assert story_print(text, None, DedupSettings(), frozenset({line_hash(footer)})).holds_for(
+        {line_hash(footer)}
+    )

@@ -130,11 +130,19 @@ class StoryPrint:
     are its outlet's template: worth computing in the extraction worker, off the main process."""
 
     line_hashes: dict[str, int]  # each body line (stripped): its `line_hash`
-    # The lines taken for the outlet's template, as far as the worker knew: the fingerprint
-    # and bands below are the final ones if PostgreSQL's counts say the same.
+    # The lines taken for the outlet's template, as far as the worker knew, and the lines
+    # that passed the noise filters: the fingerprint and bands below are the final ones if
+    # PostgreSQL's counts add no template line among the latter (see `holds_for`).
     template_lines: frozenset[int]
+    reached_lines: frozenset[int]
     fingerprint: Fingerprint
     bands: list[tuple[int, int]]
+
+    def holds_for(self, boilerplate: set[int]) -> bool:
+        """Whether this print is the one made with `boilerplate` as the outlet's template."""
+        return self.template_lines <= boilerplate and not (
+            boilerplate - self.template_lines
+        ).intersection(self.reached_lines)
 
 
 def line_hashes_of(text: str) -> dict[str, int]:
@@ -150,8 +158,11 @@ def story_print(
     """The story's print, assuming `template_lines` are its outlet's template."""
     line_hashes = line_hashes_of(text)
     assumed = frozenset(h for h in line_hashes.values() if h in template_lines)
-    print_ = _fingerprint(text, title, line_hashes, assumed, settings)
-    return StoryPrint(line_hashes, assumed, print_, print_.bands(settings.bands))
+    reached: set[int] = set()
+    print_ = _fingerprint(text, title, line_hashes, assumed, settings, reached)
+    return StoryPrint(
+        line_hashes, assumed, frozenset(reached), print_, print_.bands(settings.bands)
+    )
 
 
 def _fingerprint(
@@ -160,8 +171,9 @@ def _fingerprint(
     line_hashes: dict[str, int],
     boilerplate: Collection[int],
     settings: DedupSettings,
+    reached: set[int] | None = None,
 ) -> Fingerprint:
-    lines = story_lines(text, set(boilerplate), title, line_hashes)
+    lines = story_lines(text, set(boilerplate), title, line_hashes, reached)
     return fingerprint(lines, settings.shingle_size, settings.num_perm)
 
 
@@ -262,7 +274,7 @@ def dedupe_stories(
         if templates is not None and boilerplate:
             # A new set rather than an update: the processing loop reads it meanwhile.
             templates[story.source] = templates.get(story.source, frozenset()) | boilerplate
-        if story.text_print and story.text_print.template_lines == boilerplate:
+        if story.text_print and story.text_print.holds_for(boilerplate):
             fingerprints.append(story.text_print.fingerprint)
             bands.append(story.text_print.bands)
         else:

@@ -88,9 +88,14 @@ def story_lines(
     outlet_boilerplate: set[int] = frozenset(),
     title: str | None = None,
     line_hashes: dict[str, int] | None = None,
+    reached: set[int] | None = None,
 ) -> list[str]:
     """The body's lines that carry the story: headline, syndication noise and outlet
-    boilerplate dropped. `line_hashes`: `line_hash` of the text's lines, when known."""
+    boilerplate dropped. `line_hashes`: `line_hash` of the text's lines, when known.
+
+    `reached` gets the hashes of the lines that passed the noise filters; the others
+    changed nothing, so leaving them out as boilerplate would not either.
+    """
     kept: list[str] = []
     # The headline standing as a line of its own (templates repeat it) is not story text.
     seen: set[str] = {" ".join(_WORD.findall(title.lower()))} if title else set()
@@ -109,6 +114,8 @@ def story_lines(
         if len(words) < 3 or " ".join(words) in seen:
             continue
         seen.add(" ".join(words))
+        if reached is not None:
+            reached.add(known[line] if line in known else line_hash(line))
         if not kept:
             line = _without_headline(_DATELINE.sub("", line), title)
             if not line:
