@@ -23,11 +23,11 @@ import psycopg
 from mediamon.dedup.fingerprint import (
     Fingerprint,
     excerpt_containment,
-    fingerprint,
+    fingerprint_words,
     line_hash,
     resemblance,
     shingle_sequence,
-    story_lines,
+    story_words,
 )
 from mediamon.settings import DedupSettings
 from mediamon.store.db import int_array
@@ -173,8 +173,8 @@ def _fingerprint(
     settings: DedupSettings,
     reached: set[int] | None = None,
 ) -> Fingerprint:
-    lines = story_lines(text, set(boilerplate), title, line_hashes, reached)
-    return fingerprint(lines, settings.shingle_size, settings.num_perm)
+    words = story_words(text, set(boilerplate), title, line_hashes, reached)
+    return fingerprint_words(words, settings.shingle_size, settings.num_perm)
 
 
 @dataclass

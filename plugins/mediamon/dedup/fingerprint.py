@@ -56,6 +56,15 @@ _NOISE_PHRASE = re.compile(
     r"|\bContinue reading\b[^.]{0,60}\.?"
     r"|\bBy [A-Z][\w.'\- ]{1,40} \| \d{4}-\d{2}-\d{2}\b"
 )
+# A line holds one of those phrases only if it holds one of these (the scan costs more).
+_NOISE_PHRASE_WORDS = (
+    "Advertisement",
+    "Share this",
+    "Read the ",
+    "See the ",
+    "Continue reading",
+    "By ",
+)
 LEAD_SHINGLES = 50
 
 
@@ -96,18 +105,44 @@ def story_lines(
     `reached` gets the hashes of the lines that passed the noise filters; the others
     changed nothing, so leaving them out as boilerplate would not either.
     """
-    kept: list[str] = []
+    return [line for line, _ in _story(text, outlet_boilerplate, title, line_hashes, reached)]
+
+
+def story_words(
+    text: str,
+    outlet_boilerplate: set[int] = frozenset(),
+    title: str | None = None,
+    line_hashes: dict[str, int] | None = None,
+    reached: set[int] | None = None,
+) -> list[str]:
+    """`words_of(story_lines(...))`, without reading the lines twice."""
+    story = _story(text, outlet_boilerplate, title, line_hashes, reached)
+    return [word for _, words in story for word in words]
+
+
+def _story(
+    text: str,
+    outlet_boilerplate: set[int],
+    title: str | None,
+    line_hashes: dict[str, int] | None,
+    reached: set[int] | None,
+) -> list[tuple[str, list[str]]]:
+    """Each line of `story_lines`, with its words (as `words_of` finds them)."""
+    kept: list[tuple[str, list[str]]] = []
     # The headline standing as a line of its own (templates repeat it) is not story text.
     seen: set[str] = {" ".join(_WORD.findall(title.lower()))} if title else set()
     known = line_hashes or {}
-    for line in body_lines(text):
+    for original in body_lines(text):
         if outlet_boilerplate:
-            digest = known[line] if line in known else line_hash(line)
+            digest = known[original] if original in known else line_hash(original)
             if digest in outlet_boilerplate:
                 continue
-        if _is_noise_line(line):
+        if _is_noise_line(original):
             continue
-        line = " ".join(_NOISE_PHRASE.sub(" ", line).split())
+        if any(word in original for word in _NOISE_PHRASE_WORDS):
+            line = " ".join(_NOISE_PHRASE.sub(" ", original).split())
+        else:
+            line = " ".join(original.split())
         # Section labels ("Analysis", "Don't Miss") and lines a template repeats say
         # nothing about the story.
         words = _WORD.findall(line.lower())
@@ -115,12 +150,13 @@ def story_lines(
             continue
         seen.add(" ".join(words))
         if reached is not None:
-            reached.add(known[line] if line in known else line_hash(line))
+            reached.add(known[original] if original in known else line_hash(original))
         if not kept:
             line = _without_headline(_DATELINE.sub("", line), title)
             if not line:
                 continue
-        kept.append(line)
+            words = _WORD.findall(line.lower())
+        kept.append((line, words))
     return kept
 
 
@@ -176,7 +212,10 @@ class Fingerprint:
         Both live in one key space, so a lookup with either signature finds the other's
         buckets: excerpt against lead, and lead against excerpt.
         """
-        pairs = _bands(self.minhash, band_count) + _bands(self.lead_minhash, band_count)
+        pairs = _bands(self.minhash, band_count)
+        # A text no longer than its lead has one signature: its bands once.
+        if self.lead_minhash != self.minhash:
+            pairs += _bands(self.lead_minhash, band_count)
         return list(dict.fromkeys(pairs))
 
 
@@ -193,7 +232,11 @@ def _bands(minhash: tuple[int, ...], band_count: int) -> list[tuple[int, int]]:
 
 
 def fingerprint(lines: list[str], shingle_size: int, num_perm: int) -> Fingerprint:
-    words = words_of(lines)
+    return fingerprint_words(words_of(lines), shingle_size, num_perm)
+
+
+def fingerprint_words(words: list[str], shingle_size: int, num_perm: int) -> Fingerprint:
+    """The fingerprint of a text given as its words (`words_of`)."""
     grams = shingles(words, shingle_size)
     sequence = tuple(dict.fromkeys(map(zlib.crc32, map(str.encode, grams))))
     return Fingerprint(
