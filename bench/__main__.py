@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -85,7 +86,10 @@ def _pipeline_run(config: dict, workers: int) -> dict:
     runs.append(_stage("index", config))
     clock = StageClock()
     processes = {
-        name: {key: round(run[key], 3) for key in ("wall_s", "cpu_s", "own_cpu_s")}
+        name: {
+            key: round(run[key], 3) if run[key] is not None else None
+            for key in ("wall_s", "cpu_s", "own_cpu_s", "machine_cpu_s")
+        }
         for name, run in zip(("poll", "process", "index"), runs, strict=True)
     }
     for run in runs:
@@ -206,6 +210,7 @@ def _figures(
         "wall_articles_per_second_1_worker": round(stored / one["wall_s"], 2),
         "wall_articles_per_second_2_workers": round(two["stored"] / two["wall_s"], 2),
         "scaleup_2_workers": round((two["stored"] / two["wall_s"]) / (stored / one["wall_s"]), 3),
+        **_processing_scaleup(one, two),
         "wall_seconds_with_interpreter_startup": {
             "1_worker": round(one["wall_with_startup_s"], 2),
             "2_workers": round(two["wall_with_startup_s"], 2),
@@ -223,6 +228,51 @@ def _figures(
         },
         "archive_setup_s": round(archive_s, 1),
     }
+
+
+def _processing_scaleup(one: dict, two: dict) -> dict:
+    """The processing stage alone (the one with workers): its scale-up, and the most that
+    any number of workers could give on this machine's cores.
+
+    Processing takes `machine CPU / article` of the whole machine (workers, main process,
+    PostgreSQL, Elasticsearch, page server), so no number of workers on N cores processes
+    more than N / that per second; divided by the 1-worker throughput, the ceiling.
+    """
+    process = one["stage_processes"]["process"]
+    stored = one["stored"]
+    scaleup = (two["stored"] / two["stage_processes"]["process"]["wall_s"]) / (
+        stored / process["wall_s"]
+    )
+    if process["machine_cpu_s"] is None:
+        return {"processing_scaleup_2_workers": round(scaleup, 3)}
+    cores = os.cpu_count() or 1
+    workers_cpu = process["cpu_s"] - process["own_cpu_s"]
+    return {
+        "processing_scaleup_2_workers": round(scaleup, 3),
+        "processing_machine_cpu_ms_per_article": round(process["machine_cpu_s"] * 1000 / stored, 2),
+        "processing_worker_cpu_ms_per_article": round(workers_cpu * 1000 / stored, 2),
+        "processing_main_process_cpu_ms_per_article": round(
+            process["own_cpu_s"] * 1000 / stored, 2
+        ),
+        "cores": cores,
+        "processing_scaleup_ceiling": round(
+            cores * process["wall_s"] / process["machine_cpu_s"], 3
+        ),
+    }
+
+
+def _ceiling_lines(figures: dict) -> list[str]:
+    if "processing_scaleup_ceiling" not in figures:
+        return [f"  processing stage alone {figures['processing_scaleup_2_workers']}x"]
+    return [
+        f"  processing stage alone {figures['processing_scaleup_2_workers']}x; the most any number"
+        f" of workers could give on these {figures['cores']} cores: "
+        f"{figures['processing_scaleup_ceiling']}x",
+        f"  (the machine's CPU per processed article {figures['processing_machine_cpu_ms_per_article']}"
+        f" ms: workers {figures['processing_worker_cpu_ms_per_article']}, main process "
+        f"{figures['processing_main_process_cpu_ms_per_article']}, the rest PostgreSQL,"
+        " Elasticsearch, the page server)",
+    ]
 
 
 def _table(figures: dict) -> str:
@@ -247,6 +297,7 @@ def _table(figures: dict) -> str:
         f"wall clock, 1 worker                 {figures['wall_articles_per_second_1_worker']:>8} articles/s",
         f"wall clock, 2 workers                {figures['wall_articles_per_second_2_workers']:>8} articles/s",
         f"scale-up with 2 workers              {figures['scaleup_2_workers']:>8}x  (target >= 1.7)",
+        *_ceiling_lines(figures),
         f"peak RSS per process                 {figures['peak_rss_mib']:>8} MiB (target <= 300)",
         f"PostgreSQL (dedupe + store)          {figures['postgres_rows_per_second']:>8} articles/s",
         f"Elasticsearch bulk                   {figures['elasticsearch_docs_per_second']:>8} docs/s",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import resource
 import sys
 import time
@@ -26,6 +27,16 @@ def _cpu_seconds(*who: int) -> float:
     return sum(usage.ru_utime + usage.ru_stime for usage in usages)
 
 
+def _machine_cpu_seconds() -> float | None:
+    """CPU seconds every process on this machine has used (Linux's /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     stage, config = sys.argv[1], json.loads(sys.argv[2])
     settings = dataclasses.replace(
@@ -41,6 +52,7 @@ def main() -> None:
     # From here on: the interpreter's start-up and imports are not the pipeline's work.
     cpu_before, started = _cpu_seconds(), time.perf_counter()
     own_before = _cpu_seconds(resource.RUSAGE_SELF)
+    machine_before = _machine_cpu_seconds()
     if stage == "poll":
         poll.add_feeds(settings.database_url, read_feed_list(Path(config["feeds_file"])))
         poll.force_due(settings.database_url)
@@ -58,11 +70,14 @@ def main() -> None:
         result["stored"] = report.articles_stored
     else:
         result["indexed"] = index_pending(settings, clock).indexed
+    machine_after = _machine_cpu_seconds()
     result.update(
         wall_s=time.perf_counter() - started,
         cpu_s=_cpu_seconds() - cpu_before,
         # The stage's own process alone (the extraction workers are its children).
         own_cpu_s=_cpu_seconds(resource.RUSAGE_SELF) - own_before,
+        # Everything the machine ran meanwhile: PostgreSQL, Elasticsearch, the page server.
+        machine_cpu_s=machine_after - machine_before if machine_before is not None else None,
         clock={name: values for name, values in clock.raw().items()},
     )
     print(json.dumps(result))
