@@ -14,6 +14,7 @@ import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from rensa import RMinHash
 
@@ -195,7 +196,7 @@ class Fingerprint:
     # link to the original") resembles its story's lead far more than the whole story.
     lead_minhash: tuple[int, ...]
 
-    @property
+    @cached_property  # compared with every candidate of the article
     def shingle_hashes(self) -> frozenset[int]:
         return frozenset(self.shingle_sequence)
 
