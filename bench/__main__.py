@@ -11,7 +11,8 @@ Measured: (a) extraction alone with the pipeline's options, (b) HTML parsing alo
 full pipeline (fetch, extract, dedupe, tag, PostgreSQL, Elasticsearch bulk) with 1 and 2
 extraction worker processes. Each stage (poll, process, index) runs in a child process
 whose CPU time, its own and its workers', is read from the kernel; wall-clock times are
-taken inside those processes, after the interpreter's start-up. Then a poll cycle over
+taken inside those processes, after the interpreter's start-up; the whole machine's CPU
+during processing gives the scale-up's ceiling on these cores. Then a poll cycle over
 10,000 feeds. Prints a table, or with --json one JSON object as the last line.
 """
 
