@@ -199,7 +199,7 @@ def _figures(
         # in the worker), LSH lookup and clustering (dedupe), the PostgreSQL writes (store)
         # and the bulk body (index); fetching and the process plumbing are in the figure
         # above, not here.
-        "dedupe_tag_store_index_ms_per_article": round(
+        "tag_fingerprint_dedupe_store_index_ms_per_article": round(
             sum(
                 one["stages"].get(name, {}).get("cpu_total_ms", 0.0)
                 for name in ("tag", "fingerprint", "dedupe", "store", "index")
@@ -293,7 +293,7 @@ def _table(figures: dict) -> str:
         f"starting the workers {figures['setup_cpu_s_per_worker']} s; without it "
         f"{figures['non_extraction_ms_per_article_without_setup']} ms",
         f"  (compiling that watchlist, once per edit: {figures['watchlist_compile_cpu_s']} CPU-s)",
-        f"  tag + fingerprint + dedupe + store + index {figures['dedupe_tag_store_index_ms_per_article']:>6} ms"
+        f"  tag + fingerprint + dedupe + store + index {figures['tag_fingerprint_dedupe_store_index_ms_per_article']:>6} ms"
         " (fetching and plumbing excluded)",
         f"wall clock, 1 worker                 {figures['wall_articles_per_second_1_worker']:>8} articles/s",
         f"wall clock, 2 workers                {figures['wall_articles_per_second_2_workers']:>8} articles/s",

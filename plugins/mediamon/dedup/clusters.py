@@ -350,7 +350,7 @@ def _write_outcomes(
         ]
         if bucket_rows:
             # No ON CONFLICT: the batch's old buckets are gone (above) and `bands` has no
-            # repeats, and a plain insert costs a fifth less in an index this size.
+            # repeats, and a plain insert costs a quarter less in an index this size.
             conn.execute(
                 "INSERT INTO lsh_buckets (band, bucket, article_id)"
                 " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bigint[])",

@@ -199,7 +199,7 @@ class Fetcher:
         )
         # Requests go straight to the transport: the client's cookie jar (which we do
         # not want) and redirect machinery (redirects are followed by hand, below) cost
-        # a tenth of a request's CPU. The client is kept to build requests.
+        # a fifth of a request's CPU. The client is kept to build requests.
         self._transport = _GuardedTransport(guard, max_connections)
         self._client = httpx.Client(
             transport=self._transport,

@@ -3,8 +3,8 @@
 Work is claimed from PostgreSQL with a lease (several workers or Airflow tasks can run
 at once), every page gets a recorded outcome, and an article is written in one
 transaction with its raw page, cluster, tags and outbox row, so a retried batch neither
-duplicates nor loses anything. Extraction runs in worker processes that are killed at
-their time limit.
+duplicates nor loses anything. Extraction, tagging and fingerprinting run in worker
+processes (pipeline/worker.py) that are killed at their time limit.
 """
 
 from __future__ import annotations
@@ -360,7 +360,8 @@ class Processor:
 
     # -- stage 4: store -------------------------------------------------------------------
     def _article(self, page: Page, sites: list[str]) -> _NewArticle:
-        """The article row for an extracted page (URLs, dates, tags decided here)."""
+        """The article row for a prepared page (URLs and dates decided here; the worker
+        tagged and printed it)."""
         fetched, prepared = page.fetched, page.prepared
         assert fetched is not None and prepared is not None and prepared.tags is not None
         extracted, tags = prepared.extracted, prepared.tags

@@ -70,8 +70,10 @@ _LINK_LINE_WORDS = ("related", "read more", "see also", "also read", "more on th
 def blank_link_lines(text: str) -> str:
     """Link lines replaced by spaces of the same length (offsets stay true)."""
     # Searched for only when one of their words is there: the pattern's scan costs more.
+    if ":" not in text:
+        return text
     lowered = text.lower()
-    if ":" not in text or not any(word in lowered for word in _LINK_LINE_WORDS):
+    if not any(word in lowered for word in _LINK_LINE_WORDS):
         return text
     return _LINK_LINE.sub(lambda m: " " * len(m.group(0)), text)
 
