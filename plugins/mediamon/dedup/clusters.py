@@ -15,7 +15,7 @@ an article also finds the copies that came before it in the same batch.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import psycopg
@@ -169,11 +169,11 @@ def _fingerprint(
     text: str,
     title: str | None,
     line_hashes: dict[str, int],
-    boilerplate: Collection[int],
+    boilerplate: AbstractSet[int],
     settings: DedupSettings,
     reached: set[int] | None = None,
 ) -> Fingerprint:
-    words = story_words(text, set(boilerplate), title, line_hashes, reached)
+    words = story_words(text, boilerplate, title, line_hashes, reached)
     return fingerprint_words(words, settings.shingle_size, settings.num_perm)
 
 

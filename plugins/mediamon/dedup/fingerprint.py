@@ -13,6 +13,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -94,39 +95,36 @@ def _without_headline(line: str, title: str | None) -> str:
 
 
 def story_lines(
-    text: str,
-    outlet_boilerplate: set[int] = frozenset(),
-    title: str | None = None,
-    line_hashes: dict[str, int] | None = None,
-    reached: set[int] | None = None,
+    text: str, outlet_boilerplate: AbstractSet[int] = frozenset(), title: str | None = None
 ) -> list[str]:
     """The body's lines that carry the story: headline, syndication noise and outlet
-    boilerplate dropped. `line_hashes`: `line_hash` of the text's lines, when known.
-
-    `reached` gets the hashes of the lines that passed the noise filters; the others
-    changed nothing, so leaving them out as boilerplate would not either.
-    """
-    return [line for line, _ in _story(text, outlet_boilerplate, title, line_hashes, reached)]
+    boilerplate dropped."""
+    return [line for line, _ in _story(text, outlet_boilerplate, title)]
 
 
 def story_words(
     text: str,
-    outlet_boilerplate: set[int] = frozenset(),
+    outlet_boilerplate: AbstractSet[int] = frozenset(),
     title: str | None = None,
     line_hashes: dict[str, int] | None = None,
     reached: set[int] | None = None,
 ) -> list[str]:
-    """`words_of(story_lines(...))`, without reading the lines twice."""
+    """`words_of(story_lines(...))`, without reading the lines twice.
+
+    `line_hashes`: `line_hash` of the text's lines, when known. `reached` gets the hashes
+    of the lines that passed the noise filters; the others changed nothing, so leaving
+    them out as boilerplate would not either.
+    """
     story = _story(text, outlet_boilerplate, title, line_hashes, reached)
     return [word for _, words in story for word in words]
 
 
 def _story(
     text: str,
-    outlet_boilerplate: set[int],
+    outlet_boilerplate: AbstractSet[int],
     title: str | None,
-    line_hashes: dict[str, int] | None,
-    reached: set[int] | None,
+    line_hashes: dict[str, int] | None = None,
+    reached: set[int] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """Each line of `story_lines`, with its words (as `words_of` finds them)."""
     kept: list[tuple[str, list[str]]] = []

@@ -103,6 +103,9 @@ class Page:
     page_url: str
     entries: list[dict]
     fetched: FetchResult | None = None
+    # Once fetched: the normalised final URL and the outlet it belongs to.
+    final_url: str | None = None
+    source: str | None = None
     prepared: PreparedPage | None = None  # by an extraction worker
 
     @property
@@ -359,17 +362,18 @@ class Processor:
         report.outcomes.append(f"{page.page_url}: {reason}")
 
     # -- stage 4: store -------------------------------------------------------------------
-    def _article(self, page: Page, sites: list[str]) -> _NewArticle:
+    def _article(self, page: Page) -> _NewArticle:
         """The article row for a prepared page (URLs and dates decided here; the worker
         tagged and printed it)."""
         fetched, prepared = page.fetched, page.prepared
         assert fetched is not None and prepared is not None and prepared.tags is not None
         extracted, tags = prepared.extracted, prepared.tags
-        final_url = _final_url(page)
+        final_url, source = page.final_url, page.source
+        assert final_url is not None and source is not None
         canonical_url, syndicated_from = final_url, None
         if extracted.canonical_url:
             canonical = _safe_normalise(extracted.canonical_url)
-            if canonical and outlet_of(canonical, sites) == outlet_of(final_url, sites):
+            if canonical and outlet_of(canonical, self._sites) == source:
                 canonical_url = canonical
             elif canonical and urlsplit(canonical).path not in ("", "/"):
                 syndicated_from = canonical
@@ -379,7 +383,6 @@ class Processor:
         published_at, published_source = choose_published_at(
             extracted.published, min(feed_dates) if feed_dates else None, first_seen, now
         )
-        source = outlet_of(final_url, sites)
         title = prepared.title
         return _NewArticle(
             page=page,
@@ -415,11 +418,11 @@ class Processor:
             tagged=bool(tags.groups),
         )
 
-    def _store_ready(self, pages: list[Page], sites: list[str]) -> ProcessReport:
+    def _store_ready(self, pages: list[Page]) -> ProcessReport:
         """Store extracted pages in one transaction. When PostgreSQL refuses the batch (a
         value it cannot hold), each page is stored alone, so only the bad one fails."""
         try:
-            return self._store_batch(pages, sites)
+            return self._store_batch(pages)
         except psycopg.DataError as exc:
             report = ProcessReport()
             if len(pages) == 1:
@@ -427,13 +430,13 @@ class Processor:
                 self._fail(pages[0], report, reason)
                 return report
             for page in pages:
-                report.merge(self._store_ready([page], sites))
+                report.merge(self._store_ready([page]))
             return report
 
-    def _store_batch(self, pages: list[Page], sites: list[str]) -> ProcessReport:
+    def _store_batch(self, pages: list[Page]) -> ProcessReport:
         """Articles, raw pages, clusters, outbox and entry rows: a few round trips in all."""
         report = ProcessReport()
-        articles = [self._article(page, sites) for page in pages]
+        articles = [self._article(page) for page in pages]
         store_started = mark()
         # Pipeline mode: statements whose results we do not read travel with the next read.
         with self.transaction() as conn, conn.pipeline():
@@ -513,7 +516,7 @@ class Processor:
         flight, so the extraction workers never wait for a batch to drain.
         """
         report = ProcessReport()
-        sites = self._sites = self._site_urls()
+        self._sites = self._site_urls()
         extracting: dict[Future, list[Page]] = {}
         waiting: list[Page] = []  # fetched, to go to a worker in the next batch
         extracted: list[Page] = []
@@ -574,7 +577,7 @@ class Processor:
                 if storing is None and (
                     len(extracted) >= STORE_BATCH or (extracted and not extracting)
                 ):
-                    storing = store_thread.submit(self._store_ready, extracted, sites)
+                    storing = store_thread.submit(self._store_ready, extracted)
                     storing.add_done_callback(finished.put)
                     extracted = []
         return report
@@ -592,20 +595,21 @@ class Processor:
             self._record_fetch_failure(page, report)
             return None
         report.pages_fetched += 1
+        page.final_url = _safe_normalise(fetched.final_url) or page.page_url
+        page.source = outlet_of(page.final_url, self._sites)
         return page
 
     def _start_extraction(self, pages: list[Page]) -> Future:
         batch = []
         for page in pages:
-            assert page.fetched is not None
-            source = outlet_of(_final_url(page), self._sites)
+            assert page.fetched is not None and page.source is not None
             batch.append(
                 PageToPrepare(
                     page.fetched.body,
                     page.fetched.headers.get("content-type", ""),
                     page.fetched.final_url,
                     page.feed_title,
-                    self._templates.get(source, frozenset()),
+                    self._templates.get(page.source, frozenset()),
                 )
             )
         # The batch gets one page's time limit: past it, each page is tried again alone
@@ -675,11 +679,6 @@ def _finished_now(finished: queue.SimpleQueue[Future]) -> list[Future]:
     while not finished.empty():
         done.append(finished.get_nowait())
     return done
-
-
-def _final_url(page: Page) -> str:
-    assert page.fetched is not None
-    return _safe_normalise(page.fetched.final_url) or page.page_url
 
 
 def _safe_normalise(url: str) -> str | None:
