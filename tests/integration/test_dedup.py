@@ -123,6 +123,20 @@ def test_a_different_story_opens_its_own_cluster(clean_stack):
         )
 
 
+def test_deleting_an_article_deletes_its_lsh_buckets_and_no_others(clean_stack):
+    url = clean_stack.database_url
+    kept, deleted = (
+        store(url, f"https://{host}/flood", STORY, T0, host) for host in ("a.example", "b.example")
+    )
+    for article_id in (kept, deleted):
+        cluster(url, article_id, clean_stack.dedup)
+    with connect(url) as conn, conn.transaction():
+        conn.execute("DELETE FROM articles WHERE id = %s", (deleted,))
+    with connect(url) as conn:
+        rows = conn.execute("SELECT article_id, count(*) AS n FROM lsh_buckets GROUP BY 1")
+        assert {row["article_id"]: row["n"] > 0 for row in rows} == {kept: True}
+
+
 def cluster_batch(database_url: str, article_ids: list[int], dedup_settings) -> list[int]:
     with connect(database_url) as conn, conn.transaction():
         rows = {
