@@ -77,7 +77,10 @@ def process_pending(
     def claim_next() -> list[dict]:
         nonlocal claimed
         size = BATCH_SIZE if max_entries is None else min(BATCH_SIZE, max_entries - claimed)
-        entries = claim(processor.database_url, size) if size > 0 else []
+        if size <= 0:
+            return []
+        with processor.transaction() as conn:
+            entries = claim(conn, size)
         claimed += len(entries)
         if entries and on_claim:
             on_claim(len(entries))

@@ -137,40 +137,42 @@ def _holder_alive(holder: str) -> bool:
         return False
 
 
-def release_dead_leases(database_url: str) -> int:
+def release_dead_leases(conn: psycopg.Connection) -> int:
     """Free the leases of processes on this host that died holding them (killed tasks)."""
     host = socket.gethostname()
-    with connect(database_url) as conn, conn.transaction():
-        holders = [
-            row["leased_by"]
-            for row in conn.execute(
-                "SELECT DISTINCT leased_by FROM entries WHERE status = 'pending'"
-                " AND leased_until > now() AND leased_by LIKE %s",
-                (f"{host}|%",),
-            )
-        ]
-        dead = [holder for holder in holders if not _holder_alive(holder)]
-        if not dead:
-            return 0
-        return conn.execute(
-            "UPDATE entries SET leased_until = NULL, leased_by = NULL WHERE leased_by = ANY(%s)"
-            " AND status = 'pending'",
-            (dead,),
-        ).rowcount
+    holders = [
+        row["leased_by"]
+        for row in conn.execute(
+            "SELECT DISTINCT leased_by FROM entries WHERE status = 'pending'"
+            " AND leased_until > now() AND leased_by LIKE %s",
+            (f"{host}|%",),
+        )
+    ]
+    dead = [holder for holder in holders if not _holder_alive(holder)]
+    if not dead:
+        return 0
+    return conn.execute(
+        "UPDATE entries SET leased_until = NULL, leased_by = NULL WHERE leased_by = ANY(%s)"
+        " AND status = 'pending'",
+        (dead,),
+    ).rowcount
 
 
-def claim(database_url: str, limit: int) -> list[dict]:
-    """Lease up to `limit` due entries to this process (other workers skip them)."""
-    release_dead_leases(database_url)
-    with connect(database_url) as conn, conn.transaction():
-        return conn.execute(
-            "UPDATE entries SET leased_until = now() + %s, leased_by = %s, attempts = attempts + 1"
-            " WHERE id IN (SELECT id FROM entries WHERE status = 'pending'"
-            "   AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())"
-            "   ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " RETURNING *",
-            (LEASE, lease_holder(), limit),
-        ).fetchall()
+def claim(conn: psycopg.Connection, limit: int) -> list[dict]:
+    """Lease up to `limit` due entries to this process (other workers skip them).
+
+    `conn` in a transaction of its own: the leases hold once it commits. (A connection per
+    claim cost ~3 ms of CPU for its password exchange, and as much in PostgreSQL.)
+    """
+    release_dead_leases(conn)
+    return conn.execute(
+        "UPDATE entries SET leased_until = now() + %s, leased_by = %s, attempts = attempts + 1"
+        " WHERE id IN (SELECT id FROM entries WHERE status = 'pending'"
+        "   AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())"
+        "   ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        " RETURNING *",
+        (LEASE, lease_holder(), limit),
+    ).fetchall()
 
 
 def pending_count(database_url: str) -> int:
