@@ -9,11 +9,13 @@ archive padded with synthetic LSH signatures (kept between runs in its own datab
 
 Measured: (a) extraction alone with the pipeline's options, (b) HTML parsing alone, (c) the
 full pipeline (fetch, extract, dedupe, tag, PostgreSQL, Elasticsearch bulk) with 1 and 2
-extraction worker processes. Each stage (poll, process, index) runs in a child process
-whose CPU time, its own and its workers', is read from the kernel; wall-clock times are
-taken inside those processes, after the interpreter's start-up; the whole machine's CPU
-during processing gives the scale-up's ceiling on these cores. Then a poll cycle over
-10,000 feeds. Prints a table, or with --json one JSON object as the last line.
+extraction worker processes. (a) and (b) run in a fresh process before and after the
+pipeline, each page extracted once as by the pipeline's workers (bench.alone says why).
+Each stage (poll, process, index) runs in a child process whose CPU time, its own and its
+workers', is read from the kernel; wall-clock times are taken inside those processes,
+after the interpreter's start-up; the whole machine's CPU during processing gives the
+scale-up's ceiling on these cores. Then a poll cycle over 10,000 feeds. Prints a table,
+or with --json one JSON object as the last line.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,13 +30,11 @@ import time
 from pathlib import Path
 
 import yaml
-from lxml import html as lxml_html
 
 from bench import archive, polling
 from bench.common import synthetic_watchlist
 from bench.corpus import CorpusServer, build
 from mediamon import settings as settings_module
-from mediamon.extract.article import decode_html, extract_article
 from mediamon.pipeline.timing import StageClock
 from mediamon.search.indexer import client, ensure_index
 from mediamon.tagging.cache import compiled_tagger
@@ -44,19 +43,14 @@ BENCH_INDEX = "mediamon-bench"
 ALIASES = 50_000
 
 
-def _extraction_alone(pages: dict[str, tuple[bytes, str]]) -> dict[str, float]:
-    """(a) decode + extract with the pipeline's options, (b) lxml parsing alone; CPU seconds."""
-    bodies = [body for path, (body, _kind) in pages.items() if path.endswith(".html")]
-    decoded = [decode_html(body)[0] for body in bodies]
-    started = time.process_time()
-    for body in bodies:
-        extract_article(decode_html(body)[0])
-    extraction_cpu = time.process_time() - started
-    started = time.process_time()
-    for text in decoded:
-        lxml_html.document_fromstring(text)
-    parsing_cpu = time.process_time() - started
-    return {"pages": len(bodies), "extraction_cpu_s": extraction_cpu, "parsing_cpu_s": parsing_cpu}
+def _extraction_alone() -> dict[str, float]:
+    """(a) and (b), in a fresh process (see bench.alone); CPU seconds."""
+    child = subprocess.run(
+        [sys.executable, "-m", "bench.alone"], capture_output=True, text=True, check=False
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"extraction alone failed: {child.stderr.strip().splitlines()[-1:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def _reset_index(es_url: str) -> None:
@@ -101,6 +95,8 @@ def _pipeline_run(config: dict, workers: int) -> dict:
         "wall_with_startup_s": time.perf_counter() - started,
         "cpu_s": sum(run["cpu_s"] for run in runs),
         "setup_cpu_s": sum(run.get("setup_cpu_s", 0.0) for run in runs),
+        "peak_rss_mib": max(run["peak_rss_mib"] for run in runs),
+        "workers_peak_rss_mib": runs[1]["workers_peak_rss_mib"],
         "stored": runs[1]["stored"],
         "indexed": runs[2]["indexed"],
         "stages": clock.summary(),
@@ -118,7 +114,7 @@ def run(signatures: int, feeds: int) -> dict:
     archive_s = time.perf_counter() - started
 
     site = build()
-    before = _extraction_alone(site)
+    before = _extraction_alone()
     with tempfile.TemporaryDirectory() as scratch, CorpusServer(site) as server:
         watchlist = Path(scratch) / "watchlist.yaml"
         watchlist.write_text(yaml.safe_dump(synthetic_watchlist(ALIASES).as_dict()))
@@ -142,9 +138,8 @@ def run(signatures: int, feeds: int) -> dict:
                 "watchlist": str(watchlist),
             }
             runs[workers] = _pipeline_run(config, workers)
-    peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # (a) and (b) again: CPU speed drifts on a shared machine, so they bracket the pipeline.
-    after = _extraction_alone(site)
+    after = _extraction_alone()
     alone = {
         "pages": before["pages"],
         "extraction_cpu_s": (before["extraction_cpu_s"] + after["extraction_cpu_s"]) / 2,
@@ -152,14 +147,12 @@ def run(signatures: int, feeds: int) -> dict:
         "extraction_cpu_s_runs": [before["extraction_cpu_s"], after["extraction_cpu_s"]],
     }
     poll = polling.run(feeds)
-    figures = _figures(alone, runs, peak_rss_mib, poll, signatures, archive_s)
+    figures = _figures(alone, runs, poll, signatures, archive_s)
     figures["watchlist_compile_cpu_s"] = round(compile_cpu_s, 2)
     return figures
 
 
-def _figures(
-    alone: dict, runs: dict, peak_rss_mib: float, poll: dict, signatures: int, archive_s: float
-) -> dict:
+def _figures(alone: dict, runs: dict, poll: dict, signatures: int, archive_s: float) -> dict:
     one, two = runs[1], runs[2]
     stored = one["stored"]
     extraction_per_cpu_s = alone["pages"] / alone["extraction_cpu_s"]
@@ -216,7 +209,13 @@ def _figures(
             "1_worker": round(one["wall_with_startup_s"], 2),
             "2_workers": round(two["wall_with_startup_s"], 2),
         },
-        "peak_rss_mib": round(peak_rss_mib, 1),
+        # Per process: the largest stage process and the largest extraction worker.
+        "peak_rss_mib": round(
+            max(runs[w][key] for w in (1, 2) for key in ("peak_rss_mib", "workers_peak_rss_mib")),
+            1,
+        ),
+        "peak_rss_mib_main_process": round(max(runs[w]["peak_rss_mib"] for w in (1, 2)), 1),
+        "peak_rss_mib_worker": round(max(runs[w]["workers_peak_rss_mib"] for w in (1, 2)), 1),
         "postgres_rows_per_second": round(stored / store_s, 1) if store_s else None,
         "elasticsearch_docs_per_second": round(one["indexed"] / index_s, 1) if index_s else None,
         "feeds_per_second": poll["second_poll"]["feeds_per_second"],
@@ -299,7 +298,9 @@ def _table(figures: dict) -> str:
         f"wall clock, 2 workers                {figures['wall_articles_per_second_2_workers']:>8} articles/s",
         f"scale-up with 2 workers              {figures['scaleup_2_workers']:>8}x  (target >= 1.7)",
         *_ceiling_lines(figures),
-        f"peak RSS per process                 {figures['peak_rss_mib']:>8} MiB (target <= 300)",
+        f"peak RSS per process                 {figures['peak_rss_mib']:>8} MiB (target <= 300;"
+        f" main process {figures['peak_rss_mib_main_process']}, extraction worker"
+        f" {figures['peak_rss_mib_worker']})",
         f"PostgreSQL (dedupe + store)          {figures['postgres_rows_per_second']:>8} articles/s",
         f"Elasticsearch bulk                   {figures['elasticsearch_docs_per_second']:>8} docs/s",
         f"feed polling, {figures['poll']['feeds']} feeds (mostly 304) {figures['feeds_per_second']:>8} feeds/s "

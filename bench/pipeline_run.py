@@ -37,6 +37,18 @@ def _machine_cpu_seconds() -> float | None:
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
+def _own_peak_rss_mib() -> float:
+    """This process's peak resident memory. /proc's VmHWM, not getrusage: a process started
+    by fork and exec inherits in getrusage the peak of the process it was forked from."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     stage, config = sys.argv[1], json.loads(sys.argv[2])
     settings = dataclasses.replace(
@@ -78,6 +90,9 @@ def main() -> None:
         own_cpu_s=_cpu_seconds(resource.RUSAGE_SELF) - own_before,
         # Everything the machine ran meanwhile: PostgreSQL, Elasticsearch, the page server.
         machine_cpu_s=machine_after - machine_before if machine_before is not None else None,
+        peak_rss_mib=_own_peak_rss_mib(),
+        # The extraction workers: forked without exec, so getrusage's figure is theirs.
+        workers_peak_rss_mib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         clock={name: values for name, values in clock.raw().items()},
     )
     print(json.dumps(result))
