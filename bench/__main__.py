@@ -238,12 +238,10 @@ def _processing_scaleup(one: dict, two: dict) -> dict:
     PostgreSQL, Elasticsearch, page server), so no number of workers on N cores processes
     more than N / that per second; divided by the 1-worker throughput, the ceiling.
     """
-    process = one["stage_processes"]["process"]
+    process, two_process = (run["stage_processes"]["process"] for run in (one, two))
     stored = one["stored"]
-    scaleup = (two["stored"] / two["stage_processes"]["process"]["wall_s"]) / (
-        stored / process["wall_s"]
-    )
-    if process["machine_cpu_s"] is None:
+    scaleup = (two["stored"] / two_process["wall_s"]) / (stored / process["wall_s"])
+    if process["machine_cpu_s"] is None or two_process["machine_cpu_s"] is None:
         return {"processing_scaleup_2_workers": round(scaleup, 3)}
     cores = os.cpu_count() or 1
     workers_cpu = process["cpu_s"] - process["own_cpu_s"]
@@ -257,6 +255,15 @@ def _processing_scaleup(one: dict, two: dict) -> dict:
         "cores": cores,
         "processing_scaleup_ceiling": round(
             cores * process["wall_s"] / process["machine_cpu_s"], 3
+        ),
+        # What the ceiling assumes and the 2-worker run shows: how busy the cores were, and
+        # whether an article cost the machine more CPU with two workers at once (shared
+        # caches; two vCPUs may be one physical core's two threads).
+        "processing_cores_busy_2_workers": round(
+            two_process["machine_cpu_s"] / two_process["wall_s"], 2
+        ),
+        "processing_machine_cpu_ms_per_article_2_workers": round(
+            two_process["machine_cpu_s"] * 1000 / two["stored"], 2
         ),
     }
 
@@ -272,6 +279,8 @@ def _ceiling_lines(figures: dict) -> list[str]:
         f" ms: workers {figures['processing_worker_cpu_ms_per_article']}, main process "
         f"{figures['processing_main_process_cpu_ms_per_article']}, the rest PostgreSQL,"
         " Elasticsearch, the page server)",
+        f"  with 2 workers: {figures['processing_cores_busy_2_workers']} cores busy, the machine's"
+        f" CPU per article {figures['processing_machine_cpu_ms_per_article_2_workers']} ms",
     ]
 
 
