@@ -9,6 +9,7 @@ a redirect limit, and the network guard on every connection. Failures come back 
 from __future__ import annotations
 
 import email.utils
+import ssl
 import threading
 import time
 import zlib
@@ -89,7 +90,9 @@ class _GuardedBackend(httpcore.SyncBackend):
 
 
 class _GuardedTransport(httpx.HTTPTransport):
-    def __init__(self, guard: NetworkGuard, ssl_context, max_connections: int) -> None:
+    def __init__(
+        self, guard: NetworkGuard, ssl_context: ssl.SSLContext, max_connections: int
+    ) -> None:
         super().__init__(verify=ssl_context, trust_env=False, retries=0)
         # httpx has no public hook for the network backend; this is the pool it would build.
         self._pool = httpcore.ConnectionPool(
@@ -238,7 +241,9 @@ class HostLimiter:
 class Fetcher:
     """Bounded GETs with the network guard; thread-safe, shared by feed and page fetches."""
 
-    def __init__(self, settings: FetchSettings, guard: NetworkGuard) -> None:
+    def __init__(
+        self, settings: FetchSettings, guard: NetworkGuard, kept_origins: int = KEPT_ORIGINS
+    ) -> None:
         self.settings = settings
         self.guard = guard
         self.limiter = HostLimiter(settings.per_host_concurrency, settings.per_host_delay_s)
@@ -257,7 +262,7 @@ class Fetcher:
         # Requests go straight to a transport, not through an httpx.Client: its cookie jar
         # (which we do not want) and redirect machinery (redirects are followed by hand,
         # below) cost a fifth of a request's CPU.
-        self._pools = _OriginPools(guard, max(1, settings.per_host_concurrency))
+        self._pools = _OriginPools(guard, max(1, settings.per_host_concurrency), kept_origins)
 
     def close(self) -> None:
         self._pools.close()
