@@ -43,14 +43,21 @@ BENCH_INDEX = "mediamon-bench"
 ALIASES = 50_000
 
 
-def _extraction_alone() -> dict[str, float]:
-    """(a) and (b), in a fresh process (see bench.alone); CPU seconds."""
+def _child(module: str, *args: str) -> dict:
+    """Run `python -m module args` in a process of its own (so that its CPU time is its
+    own); the JSON object on its last line."""
     child = subprocess.run(
-        [sys.executable, "-m", "bench.alone"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, check=False
     )
     if child.returncode != 0:
-        raise SystemExit(f"extraction alone failed: {child.stderr.strip().splitlines()[-1:]}")
+        what = " ".join([module, *args[:1]])  # the module and its stage, not its config
+        raise SystemExit(f"{what} failed: {child.stderr.strip().splitlines()[-1:]}")
     return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def _extraction_alone() -> dict[str, float]:
+    """(a) and (b), in a fresh process (see bench.alone); CPU seconds."""
+    return _child("bench.alone")
 
 
 def _reset_index(es_url: str) -> None:
@@ -63,15 +70,8 @@ def _reset_index(es_url: str) -> None:
 
 
 def _stage(stage: str, config: dict) -> dict:
-    """Run one pipeline stage in its own process (so that its CPU time can be read)."""
-    child = subprocess.run(
-        [sys.executable, "-m", "bench.pipeline_run", stage, json.dumps(config)],
-        capture_output=True,
-        text=True,
-    )
-    if child.returncode != 0:
-        raise SystemExit(f"pipeline {stage} failed: {child.stderr.strip().splitlines()[-1:]}")
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    """Run one pipeline stage in its own process."""
+    return _child("bench.pipeline_run", stage, json.dumps(config))
 
 
 def _pipeline_run(config: dict, workers: int) -> dict:

@@ -93,7 +93,7 @@ def main() -> None:
         peak_rss_mib=_own_peak_rss_mib(),
         # The extraction workers: forked without exec, so getrusage's figure is theirs.
         workers_peak_rss_mib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        clock={name: values for name, values in clock.raw().items()},
+        clock=clock.raw(),
     )
     print(json.dumps(result))
 

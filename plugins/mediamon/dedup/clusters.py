@@ -275,30 +275,54 @@ def dedupe_stories(
             # A new set rather than an update: the processing loop reads it meanwhile.
             templates[story.source] = templates.get(story.source, frozenset()) | boilerplate
         if story.text_print and story.text_print.holds_for(boilerplate):
-            fingerprints.append(story.text_print.fingerprint)
-            bands.append(story.text_print.bands)
+            fp, pairs = story.text_print.fingerprint, story.text_print.bands
         else:
-            fingerprints.append(_fingerprint(story.text, story.title, lines, boilerplate, settings))
-            bands.append(fingerprints[-1].bands(settings.bands))
+            fp = _fingerprint(story.text, story.title, lines, boilerplate, settings)
+            pairs = fp.bands(settings.bands)
+        fingerprints.append(fp)
+        # A text without shingles resembles nothing: its buckets are neither read nor stored.
+        bands.append(pairs if fp.size else [])
         # This page counts towards its outlet's template for the articles after it.
         for digest in {d for line, d in lines.items() if len(line) < BOILERPLATE_MAX_LINE}:
             pages[story.source, digest] += 1
             counted_here[story.source, digest] += 1
 
-    evidence, new_ids = _read_evidence(conn, ids, stories, fingerprints, bands)
+    buckets = _Buckets.of(ids, bands)
+    evidence, new_ids = _read_evidence(conn, ids, stories, fingerprints, buckets)
     decisions, merged_into, new_clusters = _decide(
         stories, fingerprints, bands, evidence, new_ids, settings
     )
     return _write_outcomes(
-        conn, ids, fingerprints, bands, decisions, merged_into, new_clusters, counted_here
+        conn, ids, fingerprints, buckets, decisions, merged_into, new_clusters, counted_here
     )
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """The batch's (band, bucket) pairs as PostgreSQL array literals, built once for the
+    lookup and the insert; with each pair, its article's place in the batch and its id."""
+
+    items: str
+    article_ids: str
+    bands: str
+    buckets: str
+
+    @classmethod
+    def of(cls, ids: list[int], bands: list[list[tuple[int, int]]]) -> _Buckets:
+        item_of_pair = [i for i, pairs in enumerate(bands) for _ in pairs]
+        return cls(
+            int_array(item_of_pair),
+            int_array([ids[i] for i in item_of_pair]),
+            int_array([band for pairs in bands for band, _ in pairs]),
+            int_array([bucket for pairs in bands for _, bucket in pairs]),
+        )
 
 
 def _write_outcomes(
     conn: psycopg.Connection,
     ids: list[int],
     fingerprints: list[Fingerprint],
-    bands: list[list[tuple[int, int]]],
+    buckets: _Buckets,
     decisions: list[tuple[int, str]],
     merged_into: dict[int, int],
     new_clusters: list[tuple[int, int]],
@@ -342,20 +366,13 @@ def _write_outcomes(
                 int_array(fp.size for fp in fingerprints),
             ),
         )
-        bucket_rows = [
-            (band, bucket, article_id)
-            for article_id, fp, pairs in zip(ids, fingerprints, bands, strict=True)
-            if fp.size
-            for band, bucket in pairs
-        ]
-        if bucket_rows:
-            # No ON CONFLICT: the batch's old buckets are gone (above) and `bands` has no
-            # repeats, and a plain insert costs a quarter less in an index this size.
-            conn.execute(
-                "INSERT INTO lsh_buckets (band, bucket, article_id)"
-                " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bigint[])",
-                tuple(map(int_array, zip(*bucket_rows, strict=True))),
-            )
+        # No ON CONFLICT: the batch's old buckets are gone (above) and `bands` has no
+        # repeats, and a plain insert costs a quarter less in an index this size.
+        conn.execute(
+            "INSERT INTO lsh_buckets (band, bucket, article_id)"
+            " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bigint[])",
+            (buckets.bands, buckets.buckets, buckets.article_ids),
+        )
         refreshed = conn.execute(REFRESH_SQL, {"c": int_array(sorted(set(final)))})
         if counted_here:
             keys = sorted(counted_here)
@@ -388,15 +405,10 @@ def _read_evidence(
     ids: list[int],
     stories: list[Story],
     fingerprints: list[Fingerprint],
-    bands: list[list[tuple[int, int]]],
+    buckets: _Buckets,
 ) -> tuple[list[_Evidence], list[int]]:
     """Round trip 2: every stored article the batch's decisions could join, and an id for
     each cluster the batch might open."""
-    # The batch's (article, band, bucket) triples as three arrays (lists: a generator per
-    # array cost twice as much at ~120 pairs per article).
-    item_of_pair = [i for i, pairs in enumerate(bands) for _ in pairs]
-    band_of_pair = [band for pairs in bands for band, _ in pairs]
-    bucket_of_pair = [bucket for pairs in bands for _, bucket in pairs]
     with conn.pipeline():
         previous = conn.execute(
             "UPDATE articles a SET text_hash = q.text_hash"
@@ -416,9 +428,9 @@ def _read_evidence(
         candidates = conn.execute(
             CANDIDATES_SQL,
             (
-                int_array(item_of_pair),
-                int_array(band_of_pair),
-                int_array(bucket_of_pair),
+                buckets.items,
+                buckets.bands,
+                buckets.buckets,
                 int_array(ids),
                 MAX_CANDIDATES,
             ),
@@ -489,7 +501,7 @@ def _decide(
         near += [
             decisions[j][0]
             for j in sorted(earlier)
-            if fingerprints[j].size and _similar(fp, fingerprints[j].shingle_sequence, settings)
+            if _similar(fp, fingerprints[j].shingle_sequence, settings)
         ]
         kind = "exact" if exact else "canonical" if named else "near" if near else "new"
         clusters = {_root(merged_into, c) for c in exact + named + near + pointing if c is not None}
@@ -507,7 +519,6 @@ def _decide(
         earlier_by_url[story.canonical_url].append(i)
         if story.syndicated_from:
             earlier_by_origin[story.syndicated_from].append(i)
-        if fp.size:
-            for pair in bands[i]:
-                earlier_by_bucket[pair].append(i)
+        for pair in bands[i]:
+            earlier_by_bucket[pair].append(i)
     return decisions, merged_into, opened

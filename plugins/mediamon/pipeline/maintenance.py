@@ -20,6 +20,7 @@ from mediamon.search import indexer
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
 from mediamon.store import raw_pages
+from mediamon.store.articles import CONTENT_COLUMNS, content_values
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.versions import tagger_for
@@ -28,6 +29,12 @@ BATCH = 200
 WINDOW_SQL = (
     " (%(start)s::timestamptz IS NULL OR published_at >= %(start)s)"
     " AND (%(end)s::timestamptz IS NULL OR published_at < %(end)s)"
+)
+
+UPDATE_CONTENT_SQL = (
+    "UPDATE articles SET "
+    + ", ".join(f"{column} = %s" for column in CONTENT_COLUMNS)
+    + ", updated_at = now() WHERE id = %s"
 )
 
 
@@ -118,20 +125,8 @@ def reprocess_window(
             )
             title = extracted.title or row["title"]
             conn.execute(
-                "UPDATE articles SET title = %s, text = %s, description = %s, authors = %s,"
-                " site_name = %s, language = %s, published_at = %s, published_at_source = %s,"
-                " updated_at = now() WHERE id = %s",
-                (
-                    title,
-                    extracted.text,
-                    extracted.description,
-                    extracted.authors,
-                    extracted.site_name,
-                    extracted.language,
-                    published_at,
-                    published_source,
-                    row["id"],
-                ),
+                UPDATE_CONTENT_SQL,
+                (*content_values(title, extracted, published_at, published_source), row["id"]),
             )
             if extracted.text != row["text"] or title != row["title"]:
                 counts["text_changed"] += 1

@@ -36,6 +36,7 @@ from mediamon.pipeline.worker import PageToPrepare, PreparedPage, prepare_pages
 from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
 from mediamon.store import raw_pages
+from mediamon.store.articles import CONTENT_COLUMNS, content_values
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 
@@ -81,12 +82,12 @@ class ProcessReport:
 
 
 INSERT_ARTICLE_SQL = (
-    "INSERT INTO articles (canonical_url, url, source, syndicated_from, title, text,"
-    " description, authors, site_name, language, published_at, published_at_source,"
-    " first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
-    " watchlist_version)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stored', %s, %s, %s, %s)"
-    " ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+    "INSERT INTO articles (canonical_url, url, source, syndicated_from, "
+    + ", ".join(CONTENT_COLUMNS)
+    + ", first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
+    " watchlist_version) VALUES ("
+    + ", ".join(["%s"] * (4 + len(CONTENT_COLUMNS) + 2))
+    + ", 'stored', %s, %s, %s, %s) ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
 )
 # Extracted pages stored per transaction: fewer round trips, a short-held dedup lock.
 STORE_BATCH = 32
@@ -402,14 +403,7 @@ class Processor:
                 final_url,
                 source,
                 syndicated_from,
-                title,
-                extracted.text,
-                extracted.description,
-                extracted.authors,
-                extracted.site_name,
-                extracted.language,
-                published_at,
-                published_source,
+                *content_values(title, extracted, published_at, published_source),
                 first_seen,
                 now,
                 tags.groups,

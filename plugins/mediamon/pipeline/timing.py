@@ -67,9 +67,8 @@ class StageClock:
                 self._samples[name].extend((wall, cpu) for wall, cpu in values)
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """{stage: {count, median_ms, p90_ms, total_ms, cpu_median_ms, cpu_p90_ms, cpu_total_ms,
-        share}} (wall, then CPU);
-        `share` is the stage's part of all stages' CPU time."""
+        """{stage: {count, median_ms, p90_ms, total_ms (wall), cpu_median_ms, cpu_p90_ms,
+        cpu_total_ms, share}}; `share` is the stage's part of all stages' CPU time."""
         with self._lock:
             samples = {name: list(values) for name, values in self._samples.items() if values}
         cpu_total = sum(cpu for values in samples.values() for _, cpu in values) or 1.0

@@ -11,12 +11,12 @@ with the fork start method they inherit the compiled watchlist instead of unpick
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TypeGuard
 
 from mediamon.dedup.clusters import StoryPrint, story_print
 from mediamon.extract.article import Extracted, decode_html, extract_article
+from mediamon.pipeline.timing import mark, since
 from mediamon.settings import DedupSettings
 from mediamon.store import raw_pages
 from mediamon.tagging.matcher import Tagger, Tags
@@ -79,9 +79,9 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
         if isinstance(page, str):
             results.append(page)
             continue
-        started = _now()
+        started = mark()
         html_packed = raw_pages.pack(page.html)
-        timings = {"extract": page.timing, "compress": _lap(started)[0]}
+        timings = {"extract": page.timing, "compress": since(started)}
         if tagged is not None:
             timings["tag"], timings["fingerprint"] = tagged[1], printed[1]
         results.append(
@@ -109,14 +109,14 @@ class _Extracted:
 
 
 def _extract(page: PageToPrepare) -> _Extracted | str:
-    started = _now()
+    started = mark()
     try:
         html, encoding = decode_html(page.body, page.content_type)
         extracted = extract_article(html, page.url)
     except Exception as exc:  # this page's failure, not the batch's
         return f"{type(exc).__name__}: {str(exc)[:200]}"
     title = extracted.title or page.feed_title
-    return _Extracted(html, encoding, extracted, title, page.template_lines, _lap(started)[0])
+    return _Extracted(html, encoding, extracted, title, page.template_lines, since(started))
 
 
 def _has_article(page: _Extracted | str) -> TypeGuard[_Extracted]:
@@ -127,9 +127,9 @@ def _tag(page: _Extracted | str, tagger: Tagger) -> tuple[Tags, tuple[float, flo
     """The page's tags and the (wall ms, CPU ms) they took; None for no article."""
     if not _has_article(page):
         return None
-    started = _now()
+    started = mark()
     tags = tagger.tag(page.title, page.extracted.text)
-    return tags, _lap(started)[0]
+    return tags, since(started)
 
 
 def _print(
@@ -138,16 +138,6 @@ def _print(
     """The page's story print and the (wall ms, CPU ms) it took; None for no article."""
     if not _has_article(page):
         return None
-    started = _now()
+    started = mark()
     text_print = story_print(page.extracted.text, page.title, dedup, page.template_lines)
-    return text_print, _lap(started)[0]
-
-
-def _now() -> tuple[float, float]:
-    return time.perf_counter(), time.process_time()
-
-
-def _lap(started: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((wall ms, CPU ms) since `started`, now)."""
-    now = _now()
-    return ((now[0] - started[0]) * 1000, (now[1] - started[1]) * 1000), now
+    return text_print, since(started)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mediamon.tagging import matcher, watchlist
 from mediamon.tagging.matcher import Tagger
-from mediamon.tagging.watchlist import WatchlistError, watchlist_from_yaml
+from mediamon.tagging.watchlist import read_watchlist_file, watchlist_from_yaml
 
 
 def _cache_key(watchlist_bytes: bytes) -> str:
@@ -51,10 +51,7 @@ def _write(path: Path, tagger: Tagger) -> None:
 
 def compiled_tagger(watchlist_path: Path, cache_dir: Path | None) -> Tagger:
     """The tagger for the watchlist at `watchlist_path` (version not yet set)."""
-    try:
-        raw = watchlist_path.read_bytes()
-    except OSError as exc:
-        raise WatchlistError(f"cannot read watchlist {watchlist_path}: {exc.strerror}") from exc
+    raw = read_watchlist_file(watchlist_path)
     cached_path = cache_dir / f"tagger-{_cache_key(raw)}.pickle" if cache_dir else None
     if cached_path is not None and (tagger := _read(cached_path)) is not None:
         return tagger

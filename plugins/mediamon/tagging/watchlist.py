@@ -132,11 +132,12 @@ def watchlist_from_yaml(raw: bytes | str, path: Path) -> Watchlist:
     return parse_watchlist(data)
 
 
-def load_watchlist(path: Path) -> Watchlist:
+def read_watchlist_file(path: Path) -> bytes:
     try:
-        raw = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except OSError as exc:
         raise WatchlistError(f"cannot read watchlist {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise WatchlistError(f"watchlist {path} is not UTF-8: {exc.reason}") from exc
-    return watchlist_from_yaml(raw, path)
+
+
+def load_watchlist(path: Path) -> Watchlist:
+    return watchlist_from_yaml(read_watchlist_file(path), path)
