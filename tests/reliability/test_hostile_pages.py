@@ -142,6 +142,17 @@ def test_dns_that_turns_private_is_blocked_at_connect(sites):
     assert second.error_class == "blocked" and "169.254.169.254" in second.error
 
 
+def test_malformed_urls_come_back_as_failures_not_exceptions():
+    guard = NetworkGuard(resolver=lambda host, port: ["127.0.0.1"])
+    with Fetcher(TIGHT_FETCH, guard) as fetcher:
+        unparseable = fetcher.get("http://[::1/a.html")
+        bad_idna = fetcher.get("http://xn--/a.html")  # an A-label without Punycode
+        control = fetcher.get("http://a.test/a.html\r\nX-Injected: 1")
+    assert unparseable.error_class == "invalid_url" and "IPv6" in unparseable.error
+    assert bad_idna.error_class == "blocked"  # reached the guard, which refused loopback
+    assert control.error_class == "invalid_url"
+
+
 def test_429_with_retry_after_seconds_defers_that_host_only(hostile_settings, sites, tmp_path):
     limited, other = sites[1], sites[2]
     bad = limited.page(

@@ -9,7 +9,6 @@ a redirect limit, and the network guard on every connection. Failures come back 
 from __future__ import annotations
 
 import email.utils
-import ssl
 import threading
 import time
 import zlib
@@ -89,28 +88,15 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise last_error
 
 
-class _GuardedTransport(httpx.HTTPTransport):
-    def __init__(
-        self, guard: NetworkGuard, ssl_context: ssl.SSLContext, max_connections: int
-    ) -> None:
-        super().__init__(verify=ssl_context, trust_env=False, retries=0)
-        # httpx has no public hook for the network backend; this is the pool it would build.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=5.0,
-            network_backend=_GuardedBackend(guard),
-        )
-
-
 class _OriginPools:
     """A small connection pool per origin (scheme, host, port), as many connections as the
     host may have requests in flight.
 
     Not one pool for all hosts: on every request and every response httpcore checks each of
     a pool's connections against all the others, which cost a third of a page fetch's CPU
-    with the 16 connections of 8 hosts (and grows with the square of the pool).
+    with the 16 connections of 8 hosts (and grows with the square of the pool). httpcore's
+    pools directly, not through httpx's transport: its response wrapping (an exception-mapping
+    context per body chunk, a second header model) cost a quarter of a page fetch's CPU.
     """
 
     def __init__(self, guard: NetworkGuard, per_origin: int, kept: int = KEPT_ORIGINS) -> None:
@@ -119,20 +105,29 @@ class _OriginPools:
         self._kept = kept
         self._ssl_context = httpx.create_ssl_context()  # loading the CA bundle costs ~30 ms
         self._lock = threading.Lock()
-        self._pools: OrderedDict[tuple[str, str, int | None], _GuardedTransport] = OrderedDict()
-        self._in_use: Counter[tuple[str, str, int | None]] = Counter()
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.ConnectionPool] = (
+            OrderedDict()
+        )
+        self._in_use: Counter[tuple[bytes, bytes, int | None]] = Counter()
+
+    def _new_pool(self) -> httpcore.ConnectionPool:
+        return httpcore.ConnectionPool(
+            ssl_context=self._ssl_context,
+            max_connections=self._per_origin,
+            max_keepalive_connections=self._per_origin,
+            keepalive_expiry=5.0,
+            network_backend=_GuardedBackend(self._guard),
+        )
 
     @contextmanager
-    def lease(self, url: httpx.URL) -> Iterator[_GuardedTransport]:
-        origin = (url.scheme, url.host, url.port)
+    def lease(self, url: httpx.URL) -> Iterator[httpcore.ConnectionPool]:
+        origin = (url.raw_scheme, url.raw_host, url.port)  # raw: no IDNA decoding
         with self._lock:
-            transport = self._pools.pop(origin, None) or _GuardedTransport(
-                self._guard, self._ssl_context, self._per_origin
-            )
-            self._pools[origin] = transport  # the most recently used last
+            pool = self._pools.pop(origin, None) or self._new_pool()
+            self._pools[origin] = pool  # the most recently used last
             self._in_use[origin] += 1
         try:
-            yield transport
+            yield pool
         finally:
             with self._lock:
                 self._in_use[origin] -= 1
@@ -147,8 +142,8 @@ class _OriginPools:
     def close(self) -> None:
         with self._lock:
             pools, self._pools = list(self._pools.values()), OrderedDict()
-        for transport in pools:
-            transport.close()
+        for pool in pools:
+            pool.close()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -259,8 +254,8 @@ class Fetcher:
             "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": settings.user_agent,
         }
-        # Requests go straight to a transport, not through an httpx.Client: its cookie jar
-        # (which we do not want) and redirect machinery (redirects are followed by hand,
+        # Requests go straight to connection pools, not through an httpx.Client: its cookie
+        # jar (which we do not want) and redirect machinery (redirects are followed by hand,
         # below) cost a fifth of a request's CPU.
         self._pools = _OriginPools(guard, max(1, settings.per_host_concurrency), kept_origins)
 
@@ -291,11 +286,16 @@ class Fetcher:
         current = url
         seen = {url}
         for _hop in range(self.settings.max_redirects + 1):
-            scheme = urlsplit(current).scheme.lower()
+            try:
+                parts = urlsplit(current)
+            except ValueError as exc:  # "http://[::1/", say
+                _fail(result, ErrorClass.INVALID_URL, f"{exc}: {current[:200]}")
+                return result
+            scheme = parts.scheme.lower()
             if scheme not in ("http", "https"):
                 _fail(result, ErrorClass.BLOCKED, f"refused {scheme or 'relative'}: URL")
                 return result
-            host = (urlsplit(current).hostname or "").lower()
+            host = (parts.hostname or "").lower()
             semaphore = self.limiter.acquire(host)
             try:
                 outcome = self._one_request(current, headers, accept_types, cap, deadline, result)
@@ -317,43 +317,55 @@ class Fetcher:
         """One hop; returns the next URL for a redirect, None when `result` is final."""
         result.final_url = url
         try:
-            request = httpx.Request(
-                "GET",
-                url,
-                headers={**self._headers, **headers} if headers else self._headers,
+            # httpx's URL: validated, the host IDNA-encoded, the path percent-encoded.
+            target = httpx.URL(url)
+            request = httpcore.Request(
+                b"GET",
+                httpcore.URL(
+                    scheme=target.raw_scheme,
+                    host=target.raw_host,
+                    port=target.port,
+                    target=target.raw_path,
+                ),
+                headers=_header_list(
+                    target, {**self._headers, **headers} if headers else self._headers
+                ),
                 extensions=self._extensions,
             )
-            with self._pools.lease(request.url) as transport:
-                response = transport.handle_request(request)
+            with self._pools.lease(target) as pool:
+                response = pool.handle_request(request)
                 return self._read_response(response, url, accept_types, cap, deadline, result)
         except BlockedAddress as exc:
             return _fail(result, ErrorClass.BLOCKED, str(exc))
-        except httpx.TimeoutException as exc:
+        except httpcore.TimeoutException as exc:
             return _fail(result, ErrorClass.TIMEOUT, f"{type(exc).__name__} for {url[:200]}")
         except httpx.InvalidURL as exc:
             return _fail(result, ErrorClass.INVALID_URL, str(exc))
-        except (httpx.HTTPError, ConnectionError, OSError) as exc:
+        except (httpcore.NetworkError, httpcore.ProtocolError, ConnectionError, OSError) as exc:
             klass = ErrorClass.DNS if "DNS lookup failed" in str(exc) else ErrorClass.CONNECTION
             return _fail(result, klass, f"{type(exc).__name__}: {str(exc)[:200]}")
 
-    def _read_response(self, response, url, accept_types, cap, deadline, result) -> str | None:
+    def _read_response(
+        self, response: httpcore.Response, url, accept_types, cap, deadline, result
+    ) -> str | None:
         try:
-            result.status_code = response.status_code
-            result.headers = {k.lower(): v for k, v in response.headers.items()}
-            if response.status_code in REDIRECT_CODES and "location" in response.headers:
-                return urljoin(url, response.headers["location"])
-            if response.status_code in (429, 503):
-                result.retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if response.status_code >= 400 or response.status_code == 304:
+            result.status_code = response.status
+            result.headers = _header_dict(response.headers)
+            location = result.headers.get("location")
+            if response.status in REDIRECT_CODES and location is not None:
+                return urljoin(url, location)
+            if response.status in (429, 503):
+                result.retry_after = parse_retry_after(result.headers.get("retry-after"))
+            if response.status >= 400 or response.status == 304:
                 return _classify_status(result)
             if accept_types is not None and not result.content_type.startswith(accept_types):
                 result.skipped_body = True
                 return None
-            declared = response.headers.get("content-length", "")
+            declared = result.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
                 return _fail(result, ErrorClass.TOO_LARGE, f"Content-Length {declared} > {cap}")
             result.body = _read_bounded(
-                response.iter_raw(), response.headers.get("content-encoding", ""), cap, deadline
+                response.stream, result.headers.get("content-encoding", ""), cap, deadline
             )
             return None
         except _BodyTooLarge:
@@ -368,12 +380,36 @@ class Fetcher:
             return _fail(result, ErrorClass.UNSUPPORTED, str(exc))
         except zlib.error as exc:
             return _fail(result, ErrorClass.UNSUPPORTED, f"corrupt compressed body: {exc}")
-        except httpx.TimeoutException:
+        except httpcore.TimeoutException:
             return _fail(result, ErrorClass.TIMEOUT, f"read timed out for {url[:200]}")
-        except (httpx.HTTPError, OSError) as exc:
+        except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
             return _fail(result, ErrorClass.CONNECTION, f"{type(exc).__name__} while reading body")
         finally:
             response.close()
+
+
+def _header_list(target: httpx.URL, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """Request headers as httpcore takes them, Host first (httpx would add it)."""
+    return [(b"Host", target.netloc)] + [
+        (name.encode("ascii"), value.encode()) for name, value in headers.items()
+    ]
+
+
+def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Response headers by lower-case name; a repeated header's values joined by commas."""
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1").lower(), _header_text(value)
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+def _header_text(value: bytes) -> str:
+    # As httpx reads them: UTF-8 when it is (a Location with a non-ASCII path), else Latin-1.
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 def _fail(result: FetchResult, error_class: str, message: str) -> None:
