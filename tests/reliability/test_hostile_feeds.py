@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from hostile import article_page, gzip_bomb
-from mediamon.feeds.poll import add_feeds, due_feeds, poll_feeds
+from mediamon.feeds.poll import add_feeds, due_feeds, force_due, poll_feeds
 from mediamon.feeds.sources import FeedSpec
 from mediamon.pipeline.cycle import make_fetcher
 from mediamon.store.db import connect
@@ -78,6 +78,22 @@ def test_quadratic_entity_blowup_is_refused_and_the_worker_survives(hostile_sett
     result = poll_all(hostile_settings, [bad, good_feed(site)])
     assert result[bad]["last_status"] == "parse_error"
     assert result[good_feed(site)]["items_new"] == 1
+
+
+def test_repeated_and_known_guids_add_each_entry_once_in_feed_order(hostile_settings, sites):
+    site = sites[0]
+    link = site.page("/a.html", article_page("A"))
+    feed = site.feed("/f.xml", [("g1", link, None), ("g2", link, None)])
+    poll_all(hostile_settings, [feed])
+    site.feed(
+        "/f.xml", [("g3", link, None), ("g1", link, None), ("g3", link, None), ("g4", link, None)]
+    )
+    force_due(hostile_settings.database_url)
+    result = poll_all(hostile_settings, [feed])
+    assert result[feed]["items_seen"] == 4 and result[feed]["items_new"] == 2
+    with connect(hostile_settings.database_url) as conn:
+        guids = [row["guid"] for row in conn.execute("SELECT guid FROM entries ORDER BY id")]
+    assert guids == ["g1", "g2", "g3", "g4"]
 
 
 def test_unsafe_characters_in_entries_are_cleaned_and_stored(hostile_settings, sites):

@@ -77,23 +77,31 @@ def due_feeds(
 
 
 def _record_entries(conn: psycopg.Connection, feed_id: int, parsed: ParsedFeed) -> int:
-    new = 0
-    for entry in parsed.entries:
-        row = conn.execute(
+    """Insert the feed's entries not seen before, in feed order; returns how many were new.
+
+    One statement for the whole feed: a statement per entry cost about as much CPU as
+    parsing the entry (the benchmark's poll of 363 entries: 0.16 -> 0.11 CPU-s).
+    """
+    entries = parsed.entries
+    if not entries:
+        return 0
+    return len(
+        conn.execute(
             "INSERT INTO entries (feed_id, guid, link, page_url, title, summary, published_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id",
+            " SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
+            " %s::text[], %s::timestamptz[])"
+            " ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id",
             (
                 feed_id,
-                entry.guid,
-                entry.link,
-                entry.page_url,
-                entry.title,
-                entry.summary,
-                entry.published_at,
+                [e.guid for e in entries],
+                [e.link for e in entries],
+                [e.page_url for e in entries],
+                [e.title for e in entries],
+                [e.summary for e in entries],
+                [e.published_at for e in entries],
             ),
-        ).fetchone()
-        new += row is not None
-    return new
+        ).fetchall()
+    )
 
 
 def _save_failure(conn, feed: dict, outcome: FeedOutcome, fetched: FetchResult | None, now) -> None:
