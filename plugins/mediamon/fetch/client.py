@@ -96,7 +96,8 @@ class _OriginPools:
     a pool's connections against all the others, which cost a third of a page fetch's CPU
     with the 16 connections of 8 hosts (and grows with the square of the pool). httpcore's
     pools directly, not through httpx's transport: its response wrapping (an exception-mapping
-    context per body chunk, a second header model) cost a quarter of a page fetch's CPU.
+    context per body chunk, a second header model) cost a tenth of a page fetch's CPU
+    (`python -m bench.fetching`).
     """
 
     def __init__(self, guard: NetworkGuard, per_origin: int, kept: int = KEPT_ORIGINS) -> None:
