@@ -129,6 +129,14 @@ class CorpusServer:
     def addresses(self) -> list[str]:
         return [base.removeprefix("http://") for base in self.bases]
 
+    def page_urls(self) -> list[str]:
+        """The article pages' URLs, each on the site that serves it."""
+        return [
+            f"{self.bases[_host_of(path)]}{path}"
+            for path in sorted(self.site)
+            if path.endswith(".html")
+        ]
+
     def feed_urls(self) -> list[str]:
         return [
             f"{self.bases[0]}{path}" for path in sorted(self.site) if path.startswith("/feeds/")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-from bench.corpus import CorpusServer, _host_of, build
+from bench.corpus import CorpusServer, build
 from mediamon import settings as settings_module
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.guard import NetworkGuard
@@ -33,7 +33,9 @@ def _bare_httpcore() -> tuple[Callable[[str], bytes], Callable[[], None]]:
     def get(url: str) -> bytes:
         parts = urlsplit(url)
         origin = (parts.scheme, parts.hostname, parts.port)
-        pool = pools.get(origin) or pools.setdefault(origin, httpcore.ConnectionPool())
+        if origin not in pools:
+            pools[origin] = httpcore.ConnectionPool()
+        pool = pools[origin]
         request = httpcore.Request(
             b"GET",
             httpcore.URL(
@@ -65,9 +67,8 @@ def _cpu_ms_per_page(get: Callable[[str], object], urls: list[str]) -> float:
 
 
 def run() -> dict:
-    site = build()
-    with CorpusServer(site) as server:
-        urls = [f"{server.bases[_host_of(p)]}{p}" for p in sorted(site) if p.endswith(".html")]
+    with CorpusServer(build()) as server:
+        urls = server.page_urls()
         settings = settings_module.load()
         guard = NetworkGuard(allowed_addresses=frozenset(server.addresses))
         bare_get, bare_close = _bare_httpcore()
@@ -76,7 +77,8 @@ def run() -> dict:
 
             def fetcher_get(url: str) -> object:
                 result = fetcher.get(url, accept_types=("text/html",))
-                assert result.ok, result.error
+                if not result.ok:
+                    raise SystemExit(f"fetching {url} failed: {result.error}")
                 return result
 
             # A first pass each opens the connections (not what is measured).
