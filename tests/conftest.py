@@ -12,11 +12,12 @@ import psycopg
 import pytest
 
 from mediamon import settings as settings_module
+from mediamon.demo.newsroom import build
+from mediamon.demo.site import FixtureSite
 from mediamon.search.indexer import client
 from mediamon.stack.elasticsearch import root_info
-from mediamon.stack.fixture_site import NEWSROOM_DIR, FixtureSite
 from mediamon.store import db
-from support import BUILDS, NEWSROOM_WATCHLIST, TEST_INDEX
+from support import BUILDS, NEWSROOM_WATCHLIST, TEST_INDEX, build_params
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +52,24 @@ def clean_stack(stack_settings):
     return stack_settings
 
 
+@pytest.fixture(scope="session")
+def newsroom_builds(tmp_path_factory):
+    """Newsroom builds by name, each written once per test session."""
+    built: dict[str, object] = {}
+
+    def get(name: str):
+        if name not in built:
+            seed, hard = build_params(name)
+            out_dir = tmp_path_factory.mktemp(name)
+            build(out_dir, seed, hard)
+            built[name] = out_dir
+        return built[name]
+
+    return get
+
+
 @pytest.fixture
-def newsroom(request):
+def newsroom(request, newsroom_builds):
     """A fixture newsroom served on a free loopback port (build name via indirect param)."""
-    build = getattr(request, "param", BUILDS[0])
-    with FixtureSite(NEWSROOM_DIR / build) as site:
+    with FixtureSite(newsroom_builds(getattr(request, "param", BUILDS[0]))) as site:
         yield site

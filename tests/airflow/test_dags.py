@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,9 @@ from mediamon.feeds.sources import read_feed_list
 from mediamon.search.indexer import client
 from mediamon.settings import PROJECT_ROOT
 from mediamon.store.db import connect
-from support import feeds_file
+from support import busiest_days, document_count, feeds_file
+
+ONE_DAY = timedelta(days=1)
 
 DAG_IDS = {
     "mediamon_poll_feeds",
@@ -112,14 +114,14 @@ def test_poll_then_process_fill_both_stores_and_a_second_round_adds_nothing(
     assert dagbag.dags["mediamon_poll_feeds"].test().state == "success"
     assert dagbag.dags["mediamon_process_articles"].test().state == "success"
     stored, indexed = _counts(clean_stack)
-    assert stored == indexed == 100
+    assert stored == indexed == document_count(newsroom_feeds)
 
     with connect(clean_stack.database_url) as conn:
         conn.execute("UPDATE feeds SET next_poll_at = now()")
         conn.commit()
     assert dagbag.dags["mediamon_poll_feeds"].test().state == "success"
     assert dagbag.dags["mediamon_process_articles"].test().state == "success"
-    assert _counts(clean_stack) == (100, 100)
+    assert _counts(clean_stack) == (stored, stored)
 
 
 def test_reprocessing_a_day_twice_changes_nothing_the_second_time(
@@ -127,7 +129,8 @@ def test_reprocessing_a_day_twice_changes_nothing_the_second_time(
 ):
     dagbag.dags["mediamon_poll_feeds"].test()
     dagbag.dags["mediamon_process_articles"].test()
-    day = datetime(2019, 11, 19, tzinfo=UTC)
+    busiest = busiest_days(newsroom_feeds, 1)[0]
+    day = datetime(busiest.year, busiest.month, busiest.day, tzinfo=UTC) + ONE_DAY
     reprocess = dagbag.dags["mediamon_reprocess"]
 
     def snapshot():
@@ -140,7 +143,8 @@ def test_reprocessing_a_day_twice_changes_nothing_the_second_time(
     first = snapshot()
     assert reprocess.test(logical_date=day, run_conf={}).state == "success"
     assert snapshot() == first
-    assert _counts(clean_stack) == (100, 100)
+    documents = document_count(newsroom_feeds)
+    assert _counts(clean_stack) == (documents, documents)
 
 
 def test_reindex_into_a_new_version_then_swap_the_alias(dagbag, clean_stack, newsroom_feeds):
@@ -148,16 +152,26 @@ def test_reindex_into_a_new_version_then_swap_the_alias(dagbag, clean_stack, new
     dagbag.dags["mediamon_process_articles"].test()
     reindex = dagbag.dags["mediamon_reindex"]
     new_index = f"{clean_stack.index}-v2"
-    for day in (19, 20):
-        run = reindex.test(
-            logical_date=datetime(2019, 11, day, tzinfo=UTC), run_conf={"target_index": new_index}
-        )
+    *first_days, last_day = [
+        datetime(d.year, d.month, d.day, tzinfo=UTC) for d in busiest_days(newsroom_feeds, 3)
+    ]
+    # A daily run covers the day before its logical date.
+    for day in first_days:
+        run = reindex.test(logical_date=day + ONE_DAY, run_conf={"target_index": new_index})
         assert run.state == "success"
     run = reindex.test(
-        logical_date=datetime(2019, 11, 21, tzinfo=UTC),
-        run_conf={"target_index": new_index, "swap_alias": True},
+        logical_date=last_day + ONE_DAY, run_conf={"target_index": new_index, "swap_alias": True}
     )
     assert run.state == "success"
     es = client(clean_stack.elasticsearch_url)
     assert list(es.indices.get_alias(name=clean_stack.index)) == [new_index]
-    assert _counts(clean_stack) == (100, 100)
+    with connect(clean_stack.database_url) as conn:
+        on_those_days = sum(
+            conn.execute(
+                "SELECT count(*) AS n FROM articles WHERE published_at >= %s AND published_at < %s",
+                (day, day + ONE_DAY),
+            ).fetchone()["n"]
+            for day in [*first_days, last_day]
+        )
+    es.indices.refresh(index=clean_stack.index)
+    assert 0 < on_those_days == es.count(index=clean_stack.index)["count"]

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from datetime import timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from airflow_env import AIRFLOW, airflow_env
 from mediamon.feeds.poll import add_feeds
 from mediamon.feeds.sources import read_feed_list
 from mediamon.stack.processes import free_port
-from support import feeds_file
+from support import busiest_days, document_count, feeds_file
 
 pytestmark = pytest.mark.slow
 DEADLINE_S = 240
@@ -104,7 +105,7 @@ def _unpause(env, dag_id: str) -> None:
 
 
 def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_complete(
-    standalone, clean_stack
+    standalone, clean_stack, newsroom
 ):
     env, port = standalone
     for dag_id in ("mediamon_poll_feeds", "mediamon_process_articles"):
@@ -122,10 +123,11 @@ def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_co
     from mediamon.store.db import connect
 
     with connect(clean_stack.database_url) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM articles").fetchone()["n"] == 100
+        stored = conn.execute("SELECT count(*) AS n FROM articles").fetchone()["n"]
+    assert stored == document_count(newsroom)
     es = client(clean_stack.elasticsearch_url)
     es.indices.refresh(index=clean_stack.index)
-    assert es.count(index=clean_stack.index)["count"] == 100
+    assert es.count(index=clean_stack.index)["count"] == stored
 
     links_url = (
         f"http://127.0.0.1:{port}/api/v2/dags/mediamon_process_articles/dagRuns/{process_run['run_id']}"
@@ -135,6 +137,8 @@ def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_co
         links = json.loads(response.read())["extra_links"]
     assert "/app/discover#/" in links["Kibana: indexed articles"]
 
+    first = busiest_days(newsroom, 1)[0]
+    first_day, second_day = first.isoformat(), (first + timedelta(days=1)).isoformat()
     for dag_id in ("mediamon_reindex", "mediamon_reprocess"):
         _unpause(env, dag_id)
         _cli(
@@ -144,9 +148,9 @@ def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_co
             "--dag-id",
             dag_id,
             "--from-date",
-            "2019-11-19",
+            first_day,
             "--to-date",
-            "2019-11-20",
+            second_day,
         )
         backfills = _wait_for(
             lambda d=dag_id: (
@@ -164,4 +168,4 @@ def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_co
             ),
             f"two successful {dag_id} backfill runs",
         )
-        assert sorted(r["logical_date"][:10] for r in backfills) == ["2019-11-19", "2019-11-20"]
+        assert sorted(r["logical_date"][:10] for r in backfills) == [first_day, second_day]

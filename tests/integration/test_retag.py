@@ -16,11 +16,11 @@ def test_retag_after_a_watchlist_edit_updates_both_stores(clean_stack, newsroom,
     run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
     with connect(settings.database_url) as conn:
         tagged = conn.execute(
-            "SELECT count(*) AS n FROM articles WHERE 'hamas' = ANY(groups)"
+            "SELECT count(*) AS n FROM articles WHERE 'houthis' = ANY(groups)"
         ).fetchone()["n"]
     assert tagged > 0
     watchlist = yaml.safe_load(NEWSROOM_WATCHLIST.read_text())
-    watchlist["groups"] = [g for g in watchlist["groups"] if g["id"] != "hamas"]
+    watchlist["groups"] = [g for g in watchlist["groups"] if g["id"] != "houthis"]
     edited = tmp_path / "watchlist.yaml"
     edited.write_text(yaml.safe_dump(watchlist))
 
@@ -31,7 +31,7 @@ def test_retag_after_a_watchlist_edit_updates_both_stores(clean_stack, newsroom,
     with connect(settings.database_url) as conn:
         assert (
             conn.execute(
-                "SELECT count(*) AS n FROM articles WHERE 'hamas' = ANY(groups)"
+                "SELECT count(*) AS n FROM articles WHERE 'houthis' = ANY(groups)"
             ).fetchone()["n"]
             == 0
         )
@@ -41,7 +41,7 @@ def test_retag_after_a_watchlist_edit_updates_both_stores(clean_stack, newsroom,
         } == {2}
     es = client(settings.elasticsearch_url)
     es.indices.refresh(index=settings.index)
-    assert es.count(index=settings.index, query={"term": {"groups": "hamas"}})["count"] == 0
+    assert es.count(index=settings.index, query={"term": {"groups": "houthis"}})["count"] == 0
 
 
 def test_mentions_are_searchable_as_nested_objects(clean_stack, newsroom, tmp_path):

@@ -25,7 +25,7 @@ from mediamon.pipeline.cycle import (
 from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
 from mediamon.stack import elasticsearch as local_es
 from mediamon.store.db import connect
-from support import feeds_file, with_site
+from support import document_count, feeds_file, with_site
 
 PROCESS_PENDING = """
 import dataclasses, json, sys
@@ -41,11 +41,6 @@ with open_processor(s) as processor:
 def _count(database_url: str, sql: str) -> int:
     with connect(database_url) as conn:
         return conn.execute(sql).fetchone()["n"]
-
-
-def _distinct_documents(newsroom) -> int:
-    labels = json.loads((newsroom.build_dir / "labels.json").read_text())
-    return len({info["doc"] for info in labels["documents"].values()})
 
 
 def test_a_task_killed_mid_batch_then_retried_twice_loses_and_doubles_nothing(
@@ -90,7 +85,7 @@ def test_a_task_killed_mid_batch_then_retried_twice_loses_and_doubles_nothing(
             process_pending(processor)
     index_pending(settings)
 
-    documents = _distinct_documents(newsroom)
+    documents = document_count(newsroom)
     es = client(settings.elasticsearch_url)
     es.indices.refresh(index=settings.index)
     assert _count(settings.database_url, "SELECT count(*) AS n FROM articles") == documents
@@ -122,7 +117,7 @@ def test_elasticsearch_dying_mid_run_then_a_rejected_document_is_dead_lettered(
         report = run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
         stopper.join(30)
         stored = _count(settings.database_url, "SELECT count(*) AS n FROM articles")
-        assert report.index.unavailable and stored == _distinct_documents(newsroom)
+        assert report.index.unavailable and stored == document_count(newsroom)
         assert _count(settings.database_url, "SELECT count(*) AS n FROM index_outbox") == stored
 
         # One article Elasticsearch will refuse: a keyword far beyond Lucene's term limit.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
 
 import jsonschema
 import yaml
@@ -11,8 +12,11 @@ import yaml
 from mediamon.settings import PROJECT_ROOT
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+# The Compose Specification's schema as check-jsonschema vendors it (a maintained copy).
 SCHEMA = json.loads(
-    (PROJECT_ROOT / "tests" / "data" / "compose-spec" / "compose-spec.json").read_text()
+    (
+        resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
+    ).read_text()
 )
 README = (PROJECT_ROOT / "README.md").read_text()
 AIRFLOW_SERVICES = {

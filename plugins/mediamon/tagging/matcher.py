@@ -4,7 +4,8 @@ Rules (each has its own unit test):
 - whole words only: "isis" inside "crisis" or "Hamas" inside "Hamasaki" is no match;
 - typographic variants are one spelling: curly apostrophes, en/em dashes, non-breaking
   hyphens and spaces are folded one character for one (offsets stay true);
-- an alias in capitals (an acronym) matches only in capitals; others in any case;
+- an alias in capitals (an acronym) or a short mixed-case abbreviation (LeT) matches only as
+  written; others in any case;
 - overlapping matches resolve to the longest ("Pakistani Taliban" is the TTP);
 - an ambiguous alias counts only when the group's context (or one of its plain
   aliases) stands in the same article.
@@ -96,8 +97,14 @@ def fold_case(text: str) -> str:
 
 
 def is_acronym(alias: str) -> bool:
+    """Matched only as written: capitals (ISIS), or a short mixed-case abbreviation (LeT,
+    JeM), which folded to lower case would be an ordinary word ("let")."""
     letters = [c for c in alias if c.isalpha()]
-    return bool(letters) and all(c.isupper() for c in letters)
+    if not letters:
+        return False
+    capitals = sum(c.isupper() for c in letters)
+    short_abbreviation = " " not in alias.strip() and len(letters) <= 5 and capitals >= 2
+    return capitals == len(letters) or short_abbreviation
 
 
 @dataclass(frozen=True)
