@@ -1,11 +1,13 @@
 """Throughput benchmark: the pipeline against trafilatura alone, on the same pages, in one run.
 
-    python -m bench [--json] [--signatures 1000000] [--feeds 10000]
+    python -m bench [--json] [--signatures 1000000] [--feeds 10000] [--dataset DIR]
 
 Needs the local stack (`mediamon stack up`). Inputs, built offline and deterministically:
-the 121 benchmark pages and two syndicated variants of each (363 pages) in three RSS feeds
-on 127.0.0.1; the real default watchlist plus synthetic groups up to 50,000 aliases; an
-archive padded with synthetic LSH signatures (kept between runs in its own database).
+the 121 article-extraction benchmark pages (--dataset DIR; by default
+../shared/datasets/article-extraction-benchmark beside the repository) and two syndicated
+variants of each (363 pages) in three RSS feeds on 127.0.0.1; the real default watchlist
+plus synthetic groups up to 50,000 aliases; an archive padded with synthetic LSH
+signatures (kept between runs in its own database).
 
 Measured: (a) extraction alone with the pipeline's options, (b) HTML parsing alone, (c) the
 full pipeline (fetch, extract, dedupe, tag, PostgreSQL, Elasticsearch bulk) with 1 and 2
@@ -32,7 +34,7 @@ from pathlib import Path
 import yaml
 
 from bench import archive, polling
-from bench.common import synthetic_watchlist
+from bench.common import AEB_DEFAULT, add_dataset_argument, aeb_dir, synthetic_watchlist
 from bench.corpus import CorpusServer, build
 from mediamon import settings as settings_module
 from mediamon.pipeline.timing import StageClock
@@ -55,9 +57,9 @@ def _child(module: str, *args: str) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def _extraction_alone() -> dict[str, float]:
+def _extraction_alone(dataset: Path) -> dict[str, float]:
     """(a) and (b), in a fresh process (see bench.alone); CPU seconds."""
-    return _child("bench.alone")
+    return _child("bench.alone", "--dataset", str(dataset))
 
 
 def _reset_index(es_url: str) -> None:
@@ -104,7 +106,7 @@ def _pipeline_run(config: dict, workers: int) -> dict:
     }
 
 
-def run(signatures: int, feeds: int) -> dict:
+def run(signatures: int, feeds: int, dataset: Path) -> dict:
     settings = settings_module.load()
     database_url = settings.require_database()
     es_url = settings.require_elasticsearch()
@@ -113,8 +115,8 @@ def run(signatures: int, feeds: int) -> dict:
     archive.pad_archive(bench_url, signatures, settings.dedup.bands)
     archive_s = time.perf_counter() - started
 
-    site = build()
-    before = _extraction_alone()
+    site = build(dataset)
+    before = _extraction_alone(dataset)
     with tempfile.TemporaryDirectory() as scratch, CorpusServer(site) as server:
         watchlist = Path(scratch) / "watchlist.yaml"
         watchlist.write_text(yaml.safe_dump(synthetic_watchlist(ALIASES).as_dict()))
@@ -139,7 +141,7 @@ def run(signatures: int, feeds: int) -> dict:
             }
             runs[workers] = _pipeline_run(config, workers)
     # (a) and (b) again: CPU speed drifts on a shared machine, so they bracket the pipeline.
-    after = _extraction_alone()
+    after = _extraction_alone(dataset)
     alone = {
         "pages": before["pages"],
         "extraction_cpu_s": (before["extraction_cpu_s"] + after["extraction_cpu_s"]) / 2,
@@ -333,8 +335,10 @@ def main() -> None:
     )
     parser.add_argument("--signatures", type=int, default=1_000_000, help="stored LSH signatures")
     parser.add_argument("--feeds", type=int, default=10_000, help="feeds in the polling benchmark")
+    add_dataset_argument(parser, AEB_DEFAULT)
     args = parser.parse_args()
-    figures = run(args.signatures, args.feeds)
+    dataset = aeb_dir(args.dataset)  # before the stack is touched: a missing dataset fails first
+    figures = run(args.signatures, args.feeds, dataset)
     print(json.dumps(figures) if args.json else _table(figures))
 
 

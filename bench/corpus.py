@@ -1,6 +1,7 @@
 """The throughput benchmark's web: the 121 benchmark pages, each with two syndicated
 variants (a wire copy with dateline and credit line, and an excerpt), listed in three RSS
-feeds, served on loopback. Built deterministically from tests/data.
+feeds, served on loopback. Built deterministically from the article-extraction benchmark
+(its directory is given: see bench.common.aeb_dir).
 
 Pages are spread over HOSTS sites (127.0.0.10, .11, ...): mediamon is polite per host
 (two requests at a time), so one host for every page would measure politeness, not the
@@ -14,6 +15,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from bench.common import aeb_pages, aeb_truth
 
@@ -37,9 +39,9 @@ def _page(title: str, paragraphs: list[str], published: datetime, outlet: str) -
     ).encode()
 
 
-def build() -> dict[str, tuple[bytes, str]]:
-    """path -> (body, content type) for every page and feed."""
-    truth, pages = aeb_truth(), aeb_pages()
+def build(dataset: Path) -> dict[str, tuple[bytes, str]]:
+    """path -> (body, content type) for every page and feed, from the benchmark in `dataset`."""
+    truth, pages = aeb_truth(dataset), aeb_pages(dataset)
     site: dict[str, tuple[bytes, str]] = {}
     feeds: dict[str, list[tuple[str, datetime]]] = {"originals": [], "wire": [], "excerpts": []}
     for n, page_id in enumerate(sorted(pages)):

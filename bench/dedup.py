@@ -1,6 +1,6 @@
 """Story clustering cost with 1,000 and with 1,000,000 stored signatures.
 
-    python -m bench.dedup [--json] [--large 1000000]
+    python -m bench.dedup [--json] [--large 1000000] [--dataset DIR]
 
 Needs the local stack (`mediamon stack up`). Works in its own database on the same server
 (`<database>_bench_dedup`, dropped at the end). Real benchmark bodies are stored first;
@@ -16,10 +16,11 @@ import argparse
 import json
 import random
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import archive
-from bench.common import aeb_truth, summary
+from bench.common import AEB_DEFAULT, add_dataset_argument, aeb_dir, aeb_truth, summary
 from mediamon import settings as settings_module
 from mediamon.dedup.clusters import dedupe_article
 from mediamon.store import db
@@ -72,13 +73,15 @@ def _time_probes(database_url: str, probes: list[str], settings) -> list[float]:
     return times
 
 
-def run(large: int) -> dict:
+def run(large: int, dataset: Path) -> dict:
     settings = settings_module.load()
     database_url = settings.require_database()
     bench_url = archive.create_database(database_url, "_bench_dedup")
     try:
         rng = random.Random(7)
-        bodies = [v["articleBody"] for v in aeb_truth().values() if len(v["articleBody"]) > 800]
+        bodies = [
+            v["articleBody"] for v in aeb_truth(dataset).values() if len(v["articleBody"]) > 800
+        ]
         with db.connect(bench_url) as conn, conn.transaction():
             for i, body in enumerate(bodies[:STORED]):
                 _store(conn, f"https://stored.example/{i}", f"Story {i}", body, settings)
@@ -104,8 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--large", type=int, default=1_000_000, help="signatures in the large case")
+    add_dataset_argument(parser, AEB_DEFAULT)
     args = parser.parse_args()
-    result = run(args.large)
+    result = run(args.large, aeb_dir(args.dataset))
     if args.json:
         print(json.dumps(result))
         return

@@ -1,6 +1,6 @@
 """Client CPU of a page fetch: mediamon's Fetcher against a bare httpcore loop, side by side.
 
-    python -m bench.fetching [--json]
+    python -m bench.fetching [--json] [--dataset DIR]
 
 The throughput benchmark's pages, served on loopback, fetched one after another by each
 client in turn (three rounds, alternating, so that drift on a shared machine hits both).
@@ -15,10 +15,12 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpcore
 
+from bench.common import AEB_DEFAULT, add_dataset_argument, aeb_dir
 from bench.corpus import CorpusServer, build
 from mediamon import settings as settings_module
 from mediamon.fetch.client import Fetcher
@@ -66,8 +68,8 @@ def _cpu_ms_per_page(get: Callable[[str], object], urls: list[str]) -> float:
     return (time.thread_time() - started) / len(urls) * 1000
 
 
-def run() -> dict:
-    with CorpusServer(build()) as server:
+def run(dataset: Path) -> dict:
+    with CorpusServer(build(dataset)) as server:
         urls = server.page_urls()
         settings = settings_module.load()
         guard = NetworkGuard(allowed_addresses=frozenset(server.addresses))
@@ -104,8 +106,10 @@ def run() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
-    report = run()
-    if parser.parse_args().json:
+    add_dataset_argument(parser, AEB_DEFAULT)
+    args = parser.parse_args()
+    report = run(aeb_dir(args.dataset))
+    if args.json:
         print(json.dumps(report))
         return
     print(f"client CPU per page fetch, {report['pages']} pages, ms")

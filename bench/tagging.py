@@ -1,6 +1,6 @@
 """Tagging speed: one ~600-word article against 10,000 and 50,000 aliases.
 
-    python -m bench.tagging [--json]
+    python -m bench.tagging [--json] [--dataset DIR]
 
 Target (tagging issue): under 1 ms per 600-word article at 10,000 aliases.
 """
@@ -10,16 +10,27 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
-from bench.common import aeb_truth, summary, synthetic_watchlist, timed
+from bench.common import (
+    AEB_DEFAULT,
+    add_dataset_argument,
+    aeb_dir,
+    aeb_truth,
+    summary,
+    synthetic_watchlist,
+    timed,
+)
 from mediamon.tagging.matcher import Tagger
 
 WORDS_PER_ARTICLE = 600
 
 
-def articles(count: int = 60) -> list[str]:
+def articles(dataset: Path, count: int = 60) -> list[str]:
     """Benchmark bodies cut or repeated to about 600 words each."""
-    bodies = [v["articleBody"] for v in aeb_truth().values() if len(v["articleBody"].split()) > 200]
+    bodies = [
+        v["articleBody"] for v in aeb_truth(dataset).values() if len(v["articleBody"].split()) > 200
+    ]
     out = []
     for body in bodies[:count]:
         words = body.split()
@@ -29,8 +40,8 @@ def articles(count: int = 60) -> list[str]:
     return out
 
 
-def run() -> dict:
-    texts = articles()
+def run(dataset: Path) -> dict:
+    texts = articles(dataset)
     results = {}
     for alias_count in (10_000, 50_000):
         watchlist = synthetic_watchlist(alias_count)
@@ -47,8 +58,9 @@ def run() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_dataset_argument(parser, AEB_DEFAULT)
     args = parser.parse_args()
-    result = run()
+    result = run(aeb_dir(args.dataset))
     if args.json:
         print(json.dumps(result))
         return
