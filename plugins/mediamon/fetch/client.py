@@ -23,6 +23,7 @@ import httpcore
 import httpx
 
 from mediamon.fetch.guard import BlockedAddress, NetworkGuard
+from mediamon.fetch.urls import MAX_URL_LENGTH
 from mediamon.settings import FetchSettings
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
@@ -308,6 +309,14 @@ class Fetcher:
             if current != url:
                 result.redirects.append(current)
             current = outcome
+            if len(current) > MAX_URL_LENGTH:  # refused, never cut: a cut URL names another page
+                _fail(
+                    result,
+                    ErrorClass.INVALID_URL,
+                    f"redirect target is {len(current):,} characters, over the"
+                    f" {MAX_URL_LENGTH:,} accepted: {current[:100]}...",
+                )
+                return result
             if current in seen:
                 _fail(result, ErrorClass.REDIRECTS, f"redirect loop at {current[:200]}")
                 return result

@@ -76,10 +76,13 @@ def retag_articles(
     tagger = tagger_for(database_url, watchlist, settings.cache_dir)
     changed = 0
     for conn, rows in _window_batches(
-        database_url, "id, title, text, groups, mentions", start, end
+        database_url, "id, title, text, groups, mentions, watchlist_version", start, end
     ):
         updated = [row["id"] for row in rows if _apply_tags(conn, tagger, row)]
-        enqueue(conn, updated)
+        # A document names the watchlist version that tagged it: re-index those whose
+        # version moved even where the tags stayed the same.
+        restamped = [row["id"] for row in rows if row["watchlist_version"] != tagger.version]
+        enqueue(conn, sorted(set(updated) | set(restamped)))
         changed += len(updated)
     return changed, tagger.version or 0
 

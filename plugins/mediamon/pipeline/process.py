@@ -10,6 +10,7 @@ processes (pipeline/worker.py) that are killed at their time limit.
 from __future__ import annotations
 
 import queue
+import re
 import socket
 import threading
 from collections import defaultdict
@@ -27,6 +28,7 @@ from pebble import ProcessPool
 from psycopg.types.json import Jsonb
 
 from mediamon.dedup.clusters import Story, dedupe_stories
+from mediamon.dedup.fingerprint import normalised_text_hash
 from mediamon.extract.dates import choose_published_at
 from mediamon.fetch import robots
 from mediamon.fetch.client import ErrorClass, Fetcher, FetchResult
@@ -41,6 +43,12 @@ from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+# What PostgreSQL says of one bad value (not of the server or the connection): the batch
+# is then stored page by page, so that only the page holding it fails.
+PAGE_REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+# A text shorter than this is no evidence that two pages of an outlet are one document.
+MIN_BODY_HASH_WORDS = 40
+_WORD = re.compile(r"\w+")
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 SOFT_ERRORS = {
@@ -82,12 +90,12 @@ class ProcessReport:
 
 
 INSERT_ARTICLE_SQL = (
-    "INSERT INTO articles (canonical_url, url, source, syndicated_from, "
+    "INSERT INTO articles (canonical_url, url, source, syndicated_from, body_hash, "
     + ", ".join(CONTENT_COLUMNS)
     + ", first_seen_at, fetched_at, status, groups, groups_with_ancestors, mentions,"
     " watchlist_version) VALUES ("
-    + ", ".join(["%s"] * (4 + len(CONTENT_COLUMNS) + 2))
-    + ", 'stored', %s, %s, %s, %s) ON CONFLICT (canonical_url) DO NOTHING RETURNING id"
+    + ", ".join(["%s"] * (5 + len(CONTENT_COLUMNS) + 2))
+    + ", 'stored', %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id"
 )
 # Extracted pages stored per transaction: fewer round trips, a short-held dedup lock.
 STORE_BATCH = 32
@@ -166,6 +174,16 @@ def claim(conn: psycopg.Connection, limit: int) -> list[dict]:
     claim cost ~3 ms of CPU for its password exchange, and as much in PostgreSQL.)
     """
     release_dead_leases(conn)
+    # An entry whose batches keep dying before it gets an outcome (each claim counts an
+    # attempt) is given one, rather than be claimed for ever.
+    conn.execute(
+        "UPDATE entries SET status = 'failed', leased_until = NULL, leased_by = NULL,"
+        " status_reason = 'gave up after ' || attempts || ' attempts without an outcome'"
+        "   || coalesce(' (last: ' || status_reason || ')', '')"
+        " WHERE status = 'pending' AND attempts >= %s AND next_attempt_at <= now()"
+        " AND (leased_until IS NULL OR leased_until < now())",
+        (MAX_ATTEMPTS,),
+    )
     return conn.execute(
         "UPDATE entries SET leased_until = now() + %s, leased_by = %s, attempts = attempts + 1"
         " WHERE id IN (SELECT id FROM entries WHERE status = 'pending'"
@@ -299,6 +317,7 @@ class Processor:
                 host = host_key(page.page_url)
                 if page.page_url in known:
                     _finish(conn, page.entries, "done", "already stored", known[page.page_url])
+                    _relisted(conn, [(page.entries, known[page.page_url])])
                     report.already_known += 1
                     continue
                 if host in deferred:
@@ -403,6 +422,7 @@ class Processor:
                 final_url,
                 source,
                 syndicated_from,
+                body_hash(title, extracted.text),
                 *content_values(title, extracted, published_at, published_source),
                 first_seen,
                 now,
@@ -419,7 +439,7 @@ class Processor:
         value it cannot hold), each page is stored alone, so only the bad one fails."""
         try:
             return self._store_batch(pages)
-        except psycopg.DataError as exc:
+        except PAGE_REFUSALS as exc:
             report = ProcessReport()
             if len(pages) == 1:
                 reason = f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}"
@@ -443,22 +463,17 @@ class Processor:
                     row = cursor.fetchone()
                     ids.append(row["id"] if row else None)
                     cursor.nextset()
-            # Another URL of a stored document (redirect, canonical link): no new article.
+            # Another URL of a stored document (redirect, canonical link, or the outlet's
+            # same body under a new address): no new article.
             known = [a for a, article_id in zip(articles, ids, strict=True) if article_id is None]
             if known:
-                existing = {
-                    row["canonical_url"]: row["id"]
-                    for row in conn.execute(
-                        "SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)",
-                        ([a.story.canonical_url for a in known],),
-                    )
-                }
-                _finish_pages(
-                    conn,
-                    [(a.page.entries, existing.get(a.story.canonical_url)) for a in known],
-                    "done",
-                    "same document as a stored article",
-                )
+                by_url, by_body = _stored_documents(conn, [a.row for a in known])
+                pages_known = [
+                    (a.page.entries, by_url.get(a.row[0]) or by_body.get((a.row[2], a.row[4])))
+                    for a in known
+                ]
+                _finish_pages(conn, pages_known, "done", "same document as a stored article")
+                _relisted(conn, pages_known)
                 report.already_known += len(known)
             stored = [
                 (replace(a.story, article_id=article_id), a)
@@ -675,6 +690,63 @@ def _finished_now(finished: queue.SimpleQueue[Future]) -> list[Future]:
     while not finished.empty():
         done.append(finished.get_nowait())
     return done
+
+
+def body_hash(title: str | None, text: str) -> str | None:
+    """The hash of the normalised headline and body: an outlet's pages with the same one
+    are one document (the headline keeps apart an outlet's pages that share a stock body)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_BODY_HASH_WORDS:
+        return None
+    return normalised_text_hash([*_WORD.findall((title or "").lower()), "|", *words])
+
+
+def _stored_documents(
+    conn: psycopg.Connection, rows: list[tuple]
+) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Stored articles by canonical URL and by (outlet, body hash), for rows not inserted."""
+    by_url = {
+        row["canonical_url"]: row["id"]
+        for row in conn.execute(
+            "SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)",
+            ([row[0] for row in rows],),
+        )
+    }
+    by_body = {
+        (row["source"], row["body_hash"]): row["id"]
+        for row in conn.execute(
+            "SELECT a.source, a.body_hash, a.id FROM articles a"
+            " JOIN unnest(%s::text[], %s::text[]) AS q(source, body_hash)"
+            " ON a.source = q.source AND a.body_hash = q.body_hash",
+            ([row[2] for row in rows], [row[4] for row in rows]),
+        )
+    }
+    return by_url, by_body
+
+
+def _relisted(conn: psycopg.Connection, pages: list[tuple[list[dict], int | None]]) -> None:
+    """Re-index stored articles that a feed not yet linked to them now lists (the search
+    document's `feed_ids` would be stale)."""
+    pairs = {
+        (entry["feed_id"], article_id)
+        for entries, article_id in pages
+        if article_id
+        for entry in entries
+    }
+    if not pairs:
+        return
+    linked = {
+        (row["feed_id"], row["article_id"])
+        for row in conn.execute(
+            "SELECT DISTINCT feed_id, article_id FROM entries WHERE article_id = ANY(%s)"
+            " AND NOT (id = ANY(%s))",
+            (
+                sorted({article_id for _, article_id in pairs}),
+                [entry["id"] for entries, _ in pages for entry in entries],
+            ),
+        )
+    }
+    enqueue(conn, sorted({article_id for _, article_id in pairs - linked}))
 
 
 def _safe_normalise(url: str) -> str | None:
