@@ -44,6 +44,27 @@ def test_retag_after_a_watchlist_edit_updates_both_stores(clean_stack, newsroom,
     assert es.count(index=settings.index, query={"term": {"groups": "houthis"}})["count"] == 0
 
 
+def test_retag_reindexes_documents_whose_tags_stayed_but_whose_watchlist_version_moved(
+    clean_stack, newsroom, tmp_path
+):
+    settings = with_site(clean_stack, newsroom)
+    run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
+    watchlist = yaml.safe_load(NEWSROOM_WATCHLIST.read_text())
+    watchlist["groups"][0]["aliases"].append("an alias no article contains")
+    edited = tmp_path / "watchlist.yaml"
+    edited.write_text(yaml.safe_dump(watchlist))
+
+    changed, version = retag_articles(settings, edited)
+    index_pending(settings)
+
+    es = client(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index)
+    stale = es.count(
+        index=settings.index, query={"bool": {"must_not": {"term": {"watchlist_version": version}}}}
+    )
+    assert changed == 0 and stale["count"] == 0
+
+
 def test_mentions_are_searchable_as_nested_objects(clean_stack, newsroom, tmp_path):
     settings = with_site(clean_stack, newsroom)
     run_cycle(settings, feeds_file(tmp_path, newsroom), poll_all=True)
