@@ -48,6 +48,7 @@ class ErrorClass:
     RATE_LIMITED = "rate_limited"
     UNSUPPORTED = "unsupported"
     INVALID_URL = "invalid_url"
+    CANCELLED = "cancelled"  # the run is stopping: the request was not sent
 
 
 @dataclass
@@ -222,10 +223,13 @@ class HostLimiter:
         self._semaphores: dict[str, threading.Semaphore] = {}
         self._next_start: dict[str, float] = {}
 
-    def acquire(self, host: str) -> threading.Semaphore:
+    def acquire(self, host: str, cancelled: threading.Event) -> threading.Semaphore | None:
+        """The host's slot, once free; None when `cancelled` is set while waiting for it."""
         with self._lock:
             semaphore = self._semaphores.setdefault(host, threading.Semaphore(self._per_host))
-        semaphore.acquire()
+        while not semaphore.acquire(timeout=0.1):
+            if cancelled.is_set():
+                return None
         if self._min_delay_s > 0:
             with self._lock:
                 now = time.monotonic()
@@ -244,6 +248,8 @@ class Fetcher:
         self.settings = settings
         self.guard = guard
         self.limiter = HostLimiter(settings.per_host_concurrency, settings.per_host_delay_s)
+        # Set by cancel(): requests not yet sent are not sent (a stopping run).
+        self.cancelled = threading.Event()
         timeout = httpx.Timeout(
             connect=settings.connect_timeout_s,
             read=settings.read_timeout_s,
@@ -261,6 +267,10 @@ class Fetcher:
         # jar (which we do not want) and redirect machinery (redirects are followed by hand,
         # below) cost a fifth of a request's CPU.
         self._pools = _OriginPools(guard, max(1, settings.per_host_concurrency), kept_origins)
+
+    def cancel(self) -> None:
+        """Send nothing more: requests waiting for their host's slot come back cancelled."""
+        self.cancelled.set()
 
     def close(self) -> None:
         self._pools.close()
@@ -299,7 +309,12 @@ class Fetcher:
                 _fail(result, ErrorClass.BLOCKED, f"refused {scheme or 'relative'}: URL")
                 return result
             host = (parts.hostname or "").lower()
-            semaphore = self.limiter.acquire(host)
+            semaphore = self.limiter.acquire(host, self.cancelled)
+            if semaphore is None or self.cancelled.is_set():
+                if semaphore is not None:
+                    semaphore.release()
+                _fail(result, ErrorClass.CANCELLED, "not sent: the run is stopping")
+                return result
             try:
                 outcome = self._one_request(current, headers, accept_types, cap, deadline, result)
             finally:

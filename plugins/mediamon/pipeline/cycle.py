@@ -6,11 +6,13 @@ Shared building blocks for the CLI (`mediamon ingest`) and the Airflow DAGs, whi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from pebble import ProcessPool
 
 from mediamon.feeds import poll
@@ -45,7 +47,10 @@ def make_fetcher(settings: Settings) -> Fetcher:
 
 @contextmanager
 def open_processor(
-    settings: Settings, watchlist: Path | None = None, clock: StageClock | None = None
+    settings: Settings,
+    watchlist: Path | None = None,
+    clock: StageClock | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[Processor]:
     database_url = settings.require_database()
     tagger = tagger_for(database_url, watchlist or settings.watchlist_path, settings.cache_dir)
@@ -55,7 +60,7 @@ def open_processor(
         make_fetcher(settings) as fetcher,
         ProcessPool(settings.workers, initializer=initialise, initargs=(context,)) as pool,
     ):
-        processor = Processor(settings, fetcher, tagger, pool, clock)
+        processor = Processor(settings, fetcher, tagger, pool, clock, stop)
         try:
             yield processor
         finally:
@@ -77,7 +82,7 @@ def process_pending(
     def claim_next() -> list[dict]:
         nonlocal claimed
         size = BATCH_SIZE if max_entries is None else min(BATCH_SIZE, max_entries - claimed)
-        if size <= 0:
+        if size <= 0 or processor.stop.is_set():
             return []
         with processor.transaction() as conn:
             entries = claim(conn, size)
@@ -112,7 +117,12 @@ def run_cycle(
     watchlist: Path | None = None,
     poll_all: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> CycleReport:
+    """Poll, process and index. With `stop` set (Ctrl-C), nothing more is claimed or
+    fetched and what was stored is still indexed. When PostgreSQL fails mid-run, what
+    the run stored before is indexed all the same (when the server still answers) and
+    the failure is raised."""
     database_url = settings.require_database()
     db.upgrade(database_url)
     report = CycleReport()
@@ -123,20 +133,30 @@ def run_cycle(
             poll.force_due(database_url, None)
     elif poll_all:
         poll.force_due(database_url, None)
-    with open_processor(settings, watchlist, report.clock) as processor:
-        report.watchlist_version = processor.tagger.version
-        feeds = poll.due_feeds(database_url, limit=None)
-        if on_progress:
-            on_progress("poll", 0, len(feeds))
-        report.poll = poll.poll_feeds(database_url, processor.fetcher, feeds)
-        total = pending_count(database_url)
-        if on_progress:
-            on_progress("process", 0, total)
-
-        def advance(claimed: int) -> None:
+    failure: psycopg.OperationalError | None = None
+    try:
+        with open_processor(settings, watchlist, report.clock, stop) as processor:
+            report.watchlist_version = processor.tagger.version
+            feeds = poll.due_feeds(database_url, limit=None)
             if on_progress:
-                on_progress("process", claimed, total)
+                on_progress("poll", 0, len(feeds))
+            report.poll = poll.poll_feeds(database_url, processor.fetcher, feeds)
+            total = pending_count(database_url)
+            if on_progress:
+                on_progress("process", 0, total)
 
-        report.process = process_pending(processor, on_claim=advance)
-    report.index = index_pending(settings, report.clock)
+            def advance(claimed: int) -> None:
+                if on_progress:
+                    on_progress("process", claimed, total)
+
+            report.process = process_pending(processor, on_claim=advance)
+    except psycopg.OperationalError as exc:  # server gone, statement timeout, disk full
+        failure = exc
+    try:
+        report.index = index_pending(settings, report.clock)
+    except (psycopg.OperationalError, db.DatabaseUnavailable):
+        if failure is None:
+            raise
+    if failure is not None:
+        raise failure
     return report

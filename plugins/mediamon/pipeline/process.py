@@ -72,6 +72,7 @@ class ProcessReport:
     copies_found: int = 0
     tagged: int = 0
     outcomes: list[str] = field(default_factory=list)  # one line per page that did not store
+    released: int = 0  # entries handed back unprocessed when the run was stopped
 
     def merge(self, other: ProcessReport) -> None:
         for name in (
@@ -84,6 +85,7 @@ class ProcessReport:
             "already_known",
             "copies_found",
             "tagged",
+            "released",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.outcomes += other.outcomes
@@ -246,8 +248,12 @@ class Processor:
         tagger: Tagger,
         pool: ProcessPool,
         clock: StageClock | None = None,
+        stop: threading.Event | None = None,
     ):
         self.settings = settings
+        # Set (by Ctrl-C, say) to stop at once: no more claims or fetches; pages being
+        # extracted are finished and stored, every other claimed entry is released.
+        self.stop = stop or threading.Event()
         self.database_url = settings.require_database()
         self.fetcher = fetcher
         self.tagger = tagger
@@ -531,22 +537,30 @@ class Processor:
         extracting: dict[Future, list[Page]] = {}
         waiting: list[Page] = []  # fetched, to go to a worker in the next batch
         extracted: list[Page] = []
-        fetching: set[Future] = set()
+        fetching: dict[Future, Page] = {}
         storing: Future | None = None
         # Futures report here when done: waiting costs the same with 5 or 500 in flight.
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         # Storing runs on its own thread, so that this loop keeps the workers fed meanwhile.
-        with (
-            ThreadPoolExecutor(max_workers=FETCH_THREADS) as threads,
-            ThreadPoolExecutor(max_workers=1) as store_thread,
-        ):
+        threads = ThreadPoolExecutor(max_workers=FETCH_THREADS)
+        with ThreadPoolExecutor(max_workers=1) as store_thread:
 
             def admit(batch: list[dict]) -> None:
                 report.claimed += len(batch)
                 for page in self._triage(_pages(batch), report):
                     future = threads.submit(self._fetch, page)
-                    fetching.add(future)
+                    fetching[future] = page
                     future.add_done_callback(finished.put)
+
+            def stop_now() -> None:
+                """Release what is not yet being extracted; the loop then drains the rest."""
+                nonlocal waiting
+                abandoned = [*fetching.values(), *waiting]
+                fetching.clear()
+                waiting = []
+                self.fetcher.cancel()
+                self._release(abandoned, report)
+                threads.shutdown(wait=False, cancel_futures=True)
 
             def extract(pages: list[Page]) -> None:
                 future = self._start_extraction(pages)
@@ -554,7 +568,11 @@ class Processor:
                 future.add_done_callback(finished.put)
 
             admit(entries)
+            stopped = False
             while True:
+                if self.stop.is_set() and not stopped:
+                    stopped, refill = True, None
+                    stop_now()
                 in_flight = len(fetching) + len(waiting) + sum(map(len, extracting.values()))
                 if refill is not None and in_flight < self._refill_below:
                     if more := refill():
@@ -563,15 +581,17 @@ class Processor:
                     refill = None
                 if not (fetching or waiting or extracting or extracted or storing):
                     break
-                for future in _finished_now(finished):
+                for future in _finished_now(finished, None if stopped else self.stop):
+                    if future is None:  # woken by the stop event
+                        continue
                     if future is storing:
                         report.merge(future.result())
                         storing = None
                     elif future in fetching:
-                        fetching.discard(future)
+                        del fetching[future]
                         if page := self._fetched(future.result(), report):
                             waiting.append(page)
-                    else:
+                    elif future in extracting:
                         pages = extracting.pop(future)
                         ready, again = self._extraction_results(pages, future, report)
                         extracted += ready
@@ -591,7 +611,22 @@ class Processor:
                     storing = store_thread.submit(self._store_ready, extracted)
                     storing.add_done_callback(finished.put)
                     extracted = []
+        # Stopped: fetches still running are abandoned (their entries already released).
+        threads.shutdown(wait=not stopped, cancel_futures=stopped)
         return report
+
+    def _release(self, pages: list[Page], report: ProcessReport) -> None:
+        """Hand claimed entries back unprocessed: no lease, and the claim's attempt undone."""
+        entries = [entry for page in pages for entry in page.entries]
+        if not entries:
+            return
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE entries SET leased_until = NULL, leased_by = NULL,"
+                " attempts = greatest(attempts - 1, 0) WHERE id = ANY(%s) AND status = 'pending'",
+                ([entry["id"] for entry in entries],),
+            )
+        report.released += len(entries)
 
     @property
     def _refill_below(self) -> int:
@@ -684,9 +719,18 @@ def _pages(entries: list[dict]) -> list[Page]:
     return [Page(url, group) for url, group in by_url.items()]
 
 
-def _finished_now(finished: queue.SimpleQueue[Future]) -> list[Future]:
-    """The next finished future (waiting for one), and any others already finished."""
-    done = [finished.get()]
+def _finished_now(
+    finished: queue.SimpleQueue[Future], stop: threading.Event | None
+) -> list[Future | None]:
+    """The next finished future (waiting for one), and any others already finished; or
+    [None] when `stop` is set while waiting (looked at every 0.2 s)."""
+    while True:
+        try:
+            done: list[Future | None] = [finished.get(timeout=None if stop is None else 0.2)]
+            break
+        except queue.Empty:
+            if stop is not None and stop.is_set():
+                return [None]
     while not finished.empty():
         done.append(finished.get_nowait())
     return done

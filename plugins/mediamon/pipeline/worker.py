@@ -11,6 +11,7 @@ with the fork start method they inherit the compiled watchlist instead of unpick
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -58,6 +59,9 @@ def initialise(context: WorkerContext | None) -> None:
     """The pool's initializer: runs once in each worker process."""
     global _context
     _context = context
+    # Ctrl-C reaches the whole process group: the main process decides how to stop, and
+    # finishes the pages its workers hold.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import psycopg.conninfo
 from psycopg.rows import dict_row
 
 from mediamon.settings import PROJECT_ROOT
@@ -39,15 +40,53 @@ def int_array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def _check_url(database_url: str) -> None:
+    """Refuse a URL libpq cannot use, before any connection attempt (no password shown)."""
+    try:
+        parts = psycopg.conninfo.conninfo_to_dict(database_url)
+    except psycopg.ProgrammingError as exc:  # libpq may quote the URL: hide its password
+        problem = re.sub(r"//[^/@\s\"]*@", "//***@", first_line(exc))
+    else:
+        port = str(parts.get("port") or "5432")
+        if all(p.strip().isdigit() for p in port.split(",")):
+            return
+        problem = f"port {port!r} is not a number"
+    raise DatabaseUnavailable(
+        f"malformed PostgreSQL URL ({problem}); expected"
+        " postgresql://USER:PASSWORD@HOST:PORT/DATABASE in MEDIAMON_DATABASE_URL"
+    )
+
+
 def connect(database_url: str, **kwargs) -> psycopg.Connection:
+    _check_url(database_url)
     try:
         return psycopg.connect(database_url, row_factory=dict_row, connect_timeout=5, **kwargs)
     except psycopg.OperationalError as exc:
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        reason = lines[0] if lines else type(exc).__name__
         raise DatabaseUnavailable(
-            f"cannot connect to PostgreSQL ({reason}); run `mediamon stack up` or check MEDIAMON_DATABASE_URL"
+            f"cannot connect to PostgreSQL ({first_line(exc)}); run `mediamon stack up` or"
+            " check MEDIAMON_DATABASE_URL"
         ) from exc
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a PostgreSQL error, as a message can quote it."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def describe_failure(exc: psycopg.OperationalError) -> str:
+    """One line for a server-side failure in the middle of a run, and what to do."""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        advice = "a statement exceeded statement_timeout; raise it or run again"
+    elif isinstance(exc, psycopg.errors.DiskFull | psycopg.errors.InsufficientResources):
+        advice = "the server is out of disk or memory; free space, then run again"
+    else:
+        advice = "the server went away; start it (`mediamon stack up`) and run again"
+    return (
+        f"PostgreSQL failed mid-run ({first_line(exc)}): {advice}. What was stored before"
+        " is kept and, when the server still answered, indexed; the rest waits for the"
+        " next run"
+    )
 
 
 @contextmanager
