@@ -89,3 +89,99 @@ def test_the_saved_searches_and_dashboard_an_analyst_needs_exist():
         "search"
     ]
     assert "mediamon-overview" in by_type["dashboard"]
+
+
+# The newest version of each saved-object type that Kibana 8.19 knows, read from the
+# elastic/kibana sources (8.19 branch). Kibana refuses an object that claims a newer one
+# ("belongs to a more recent version of Kibana"), so the file may never declare more.
+# A model version N is written 10.N.0; before model versions, the last migration's version.
+KIBANA_8_19_TYPE_VERSIONS = {
+    # data_views/server/saved_objects: migrations up to 7.11.0, multi-namespace in 8.0.0
+    "index-pattern": "8.0.0",
+    # saved_search/server/saved_objects/search.ts: model versions 1-5 (5 added `density`);
+    # model version 6 (`tabs`) came with Discover tabs in Kibana 9.2
+    "search": "10.5.0",
+    # visualizations/server/migrations/visualization_saved_object_migrations.ts: last is 8.5.0
+    "visualization": "8.5.0",
+    # lens/server/migrations/saved_object_migrations.ts: last is 8.9.0 (model version 1: 9.2)
+    "lens": "8.9.0",
+    # dashboard_saved_object.ts: model versions 1-3 (3 added collapsible `sections`, shipped
+    # in 8.19); model version 4 (access control) is Kibana 9.x
+    "dashboard": "10.3.0",
+}
+# Kibana refuses a coreMigrationVersion newer than its own version; every 8.19 takes 8.19.0
+# (its exports write 8.8.0, the last core migration).
+KIBANA_8_19_CORE_VERSION = "8.19.0"
+# The attributes Kibana 8.19's `search` schema (model version 5) defines; it rejects others.
+KIBANA_8_19_SEARCH_ATTRIBUTES = {
+    "title",
+    "description",
+    "columns",
+    "sort",
+    "grid",
+    "rowHeight",
+    "rowsPerPage",
+    "hideChart",
+    "breakdownField",
+    "kibanaSavedObjectMeta",
+    "isTextBasedQuery",
+    "usesAdHocDataView",
+    "timeRestore",
+    "timeRange",
+    "refreshInterval",
+    "viewMode",
+    "hideAggregatedPreview",
+    "hits",
+    "version",
+    "sampleSize",
+    "headerRowHeight",
+    "visContext",
+    "density",
+}
+# An analyst opening a search or the dashboard sees at least this far back.
+MIN_STORED_RANGE_DAYS = 365
+_UNIT_DAYS = {"d": 1, "w": 7, "M": 30, "y": 365}
+SEARCHES = [o for o in OBJECTS if o["type"] == "search"]
+
+
+def version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def days_back(expression: str) -> int:
+    """How far back a relative time such as `now-1y` reaches, in days."""
+    match = re.fullmatch(r"now-(\d+)([dwMy])(/[dwMy])?", expression)
+    assert match, f"not a relative time reaching back days or more: {expression!r}"
+    return int(match[1]) * _UNIT_DAYS[match[2]]
+
+
+@pytest.mark.parametrize("obj", OBJECTS, ids=[o["id"] for o in OBJECTS])
+def test_every_version_an_object_declares_is_one_kibana_8_19_knows(obj):
+    newest = KIBANA_8_19_TYPE_VERSIONS.get(obj["type"])
+    assert newest, f"look up the newest {obj['type']!r} version of Kibana 8.19 for this table"
+    declared = [obj.get("typeMigrationVersion"), obj.get("migrationVersion", {}).get(obj["type"])]
+    for declared_version in filter(None, declared):
+        assert version(declared_version) <= version(newest), (obj["id"], declared_version)
+    assert obj.get("typeMigrationVersion") or obj.get("migrationVersion"), obj["id"]
+    core = obj.get("coreMigrationVersion")
+    assert core is None or version(core) <= version(KIBANA_8_19_CORE_VERSION), (obj["id"], core)
+
+
+@pytest.mark.parametrize("search", SEARCHES, ids=[o["id"] for o in SEARCHES])
+def test_saved_searches_use_only_attributes_kibana_8_19_defines(search):
+    assert set(search["attributes"]) <= KIBANA_8_19_SEARCH_ATTRIBUTES
+
+
+@pytest.mark.parametrize("search", SEARCHES, ids=[o["id"] for o in SEARCHES])
+def test_saved_searches_open_on_their_own_wide_time_range(search):
+    """Without a stored range Discover shows the last 15 minutes: older articles look lost."""
+    attributes = search["attributes"]
+    assert attributes["timeRestore"] is True
+    assert attributes["timeRange"]["to"] == "now"
+    assert days_back(attributes["timeRange"]["from"]) >= MIN_STORED_RANGE_DAYS
+
+
+def test_the_dashboard_opens_on_its_own_wide_time_range():
+    dashboard = next(o for o in OBJECTS if o["id"] == "mediamon-overview")["attributes"]
+    assert dashboard["timeRestore"] is True and dashboard["timeTo"] == "now"
+    assert days_back(dashboard["timeFrom"]) >= MIN_STORED_RANGE_DAYS
