@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from hostile import article_page, gzip_bomb
+from hostile import article_page, gzip_bomb, rss
 from mediamon.feeds.poll import add_feeds, due_feeds, force_due, poll_feeds
 from mediamon.feeds.sources import FeedSpec
 from mediamon.pipeline.cycle import make_fetcher
@@ -128,3 +128,114 @@ def test_a_consent_page_instead_of_a_feed_is_recorded_not_empty_success(hostile_
     )
     result = poll_all(hostile_settings, [bad])
     assert result[bad]["last_status"] == "parse_error" and "HTML page" in result[bad]["last_error"]
+
+
+# -- one bad entry, one failing write: recorded for it alone ----------------------------------
+
+
+def _stored_entries(settings) -> list[dict]:
+    with connect(settings.database_url) as conn:
+        return conn.execute(
+            "SELECT f.url AS feed, e.guid, e.link, e.page_url FROM entries e"
+            " JOIN feeds f ON f.id = e.feed_id ORDER BY e.id"
+        ).fetchall()
+
+
+def test_a_link_over_4000_characters_is_left_out_alone_with_its_reason(hostile_settings, sites):
+    site = sites[0]
+    link = site.page("/a.html", article_page("A"))
+    long_link = link + "?q=" + "x" * (3500 - len(link) - 3)
+    too_long = link + "?q=" + "x" * 4500
+    feed = site.feed(
+        "/f.xml", [("g1", link, None), ("long", long_link, None), ("over", too_long, None)]
+    )
+    result = poll_all(hostile_settings, [feed, good_feed(site)])
+    assert result[feed]["last_status"] == "ok" and result[feed]["items_new"] == 2
+    assert "1 entries skipped: entry link is 4," in result[feed]["last_error"]
+    assert "over the 4,000 accepted" in result[feed]["last_error"]
+    stored = {row["guid"]: row["link"] for row in _stored_entries(hostile_settings)}
+    assert stored["long"] == long_link and len(long_link) == 3500
+    assert "over" not in stored  # refused, not cut to 4,000 characters and fetched
+    assert result[good_feed(site)]["items_new"] == 1
+
+
+def test_an_entry_postgresql_refuses_is_left_out_alone(hostile_settings, sites):
+    site = sites[0]
+    with connect(hostile_settings.database_url) as conn, conn.transaction():
+        # Stands for a value over an index's limit (ProgramLimitExceeded), for one entry.
+        conn.execute(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.guid = 'poison' THEN RAISE EXCEPTION 'index row size 3520 exceeds btree"
+            " version 4 maximum 2704' USING ERRCODE = 'program_limit_exceeded'; END IF;"
+            " RETURN NEW; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER entries_refuse_poison BEFORE INSERT ON entries"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+        )
+    link = site.page("/a.html", article_page("A"))
+    feed = site.feed("/f.xml", [("g1", link, None), ("poison", link, None), ("g3", link, None)])
+    result = poll_all(hostile_settings, [feed, good_feed(site)])
+    assert result[feed]["last_status"] == "ok" and result[feed]["items_new"] == 2
+    assert "entry not stored (ProgramLimitExceeded): index row size" in result[feed]["last_error"]
+    stored = _stored_entries(hostile_settings)
+    assert [row["guid"] for row in stored if row["feed"] == feed] == ["g1", "g3"]
+    assert result[good_feed(site)]["items_new"] == 1
+
+
+def test_a_feed_whose_write_fails_is_recorded_and_the_others_are_polled(hostile_settings, sites):
+    site = sites[0]
+    with connect(hostile_settings.database_url) as conn, conn.transaction():
+        conn.execute(
+            "CREATE FUNCTION fail_doomed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.guid LIKE 'doomed%' THEN RAISE EXCEPTION 'could not extend file:"
+            " No space left on device' USING ERRCODE = 'disk_full'; END IF;"
+            " RETURN NEW; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER entries_fail_doomed BEFORE INSERT ON entries"
+            " FOR EACH ROW EXECUTE FUNCTION fail_doomed()"
+        )
+    link = site.page("/a.html", article_page("A"))
+    doomed = site.feed("/doomed.xml", [("doomed-1", link, None), ("doomed-2", link, None)])
+    result = poll_all(hostile_settings, [doomed, good_feed(site)])
+    assert result["report"].polled == 2 and result["report"].failed == 1
+    assert result[doomed]["last_status"] == "store_error"
+    assert "No space left on device" in result[doomed]["last_error"]
+    assert result[doomed]["consecutive_failures"] == 1
+    assert result[good_feed(site)]["last_status"] == "ok"
+    assert [row["guid"] for row in _stored_entries(hostile_settings)] == ["good-1"]
+
+
+# -- feeds read whole: relative links, wide encodings ----------------------------------------
+
+
+def test_relative_links_resolve_against_the_feed_url_after_redirects(hostile_settings, sites):
+    site = sites[0]
+    site.page(
+        "/feeds/news.xml",
+        rss([("rel-1", "../articles/a.html", None), ("rel-2", "b.html", None)]),
+        "application/rss+xml",
+    )
+    moved = site.redirect("/old-feed", "/feeds/news.xml", 301)
+    result = poll_all(hostile_settings, [moved])
+    assert result[moved]["last_status"] == "ok" and result[moved]["items_new"] == 2
+    assert [row["page_url"] for row in _stored_entries(hostile_settings)] == [
+        site.url("/articles/a.html"),
+        site.url("/feeds/b.html"),
+    ]
+
+
+def test_a_utf16_feed_is_read_whole(hostile_settings, sites):
+    site = sites[0]
+    link = site.page("/a.html", article_page("A"))
+    body = (
+        '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>Été</title>'
+        f'<item><title>Łódź ☃ Öl</title><link>{link}</link><guid isPermaLink="false">g1</guid>'
+        "</item></channel></rss>"
+    ).encode("utf-16")
+    feed = site.page("/utf16.xml", body, "application/rss+xml")
+    result = poll_all(hostile_settings, [feed])
+    assert result[feed]["last_status"] == "ok" and result[feed]["items_new"] == 1
+    with connect(hostile_settings.database_url) as conn:
+        assert conn.execute("SELECT title FROM entries").fetchone()["title"] == "Łódź ☃ Öl"

@@ -247,7 +247,9 @@ def test_wrongly_declared_charsets_are_decoded_without_mojibake(hostile_settings
     )
     utf8_labelled_latin1 = site.page(
         "/wrong-meta.html",
-        article_page("Zürich", 2, charset_meta="iso-8859-1").replace("Rescue", words).encode(),
+        article_page("Zürich, Basel", 2, charset_meta="iso-8859-1")
+        .replace("Rescue", words)
+        .encode(),
         "text/html",
     )
     ingest(hostile_settings, site, [latin1, utf8_labelled_latin1], tmp_path)

@@ -1,9 +1,12 @@
 """Tagging rules, one case each."""
 
+import logging
+
 import pytest
 
+from mediamon.tagging.cache import compiled_tagger
 from mediamon.tagging.matcher import Tagger
-from mediamon.tagging.watchlist import WatchlistError, parse_watchlist
+from mediamon.tagging.watchlist import WatchlistError, empty_watchlist_allowed, parse_watchlist
 
 WATCHLIST = parse_watchlist(
     {
@@ -109,3 +112,60 @@ def test_watchlist_fingerprint_changes_with_content():
         {"groups": [{"id": "hamas", "name": "Hamas", "aliases": ["Hamas", "HAMAS"]}]}
     )
     assert edited.sha256 != WATCHLIST.sha256
+
+
+def test_an_alias_that_is_a_common_word_is_accepted_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="mediamon.tagging.watchlist"):
+        parse_watchlist(
+            {
+                "groups": [
+                    {"id": "is", "name": "Islamic State", "aliases": ["Islamic State", "IS"]},
+                    {"id": "state", "name": "State", "aliases": ["state"]},
+                ]
+            }
+        )
+    (warning,) = caplog.records
+    assert warning.levelno == logging.WARNING
+    assert "2 alias(es) are common words" in warning.getMessage()
+    assert "'IS' (group is, en)" in warning.getMessage()
+    assert "'state' (group state, en)" in warning.getMessage()
+
+
+@pytest.mark.parametrize("alias", ["Estado", "der", "Les", "The State"])
+def test_common_words_of_other_languages_and_phrases_warn(alias, caplog):
+    with caplog.at_level(logging.WARNING, logger="mediamon.tagging.watchlist"):
+        parse_watchlist({"groups": [{"id": "g", "name": "G", "aliases": [alias]}]})
+    assert "common words" in caplog.text
+
+
+def test_a_watchlist_of_proper_names_loads_without_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="mediamon.tagging.watchlist"):
+        parse_watchlist(WATCHLIST.as_dict())
+    assert caplog.records == []
+
+
+def test_an_empty_watchlist_is_refused():
+    with pytest.raises(WatchlistError, match="no groups listed: re-tagging with it would remove"):
+        parse_watchlist({"groups": []})
+
+
+def test_an_empty_watchlist_loads_when_asked_for():
+    assert parse_watchlist({"groups": []}, allow_empty=True).groups == ()
+    with empty_watchlist_allowed():
+        assert parse_watchlist({"groups": []}).groups == ()
+    with pytest.raises(WatchlistError):
+        parse_watchlist({"groups": []})
+
+
+def test_an_empty_watchlist_from_the_tagger_cache_is_refused_too(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("groups: []\n")
+    with empty_watchlist_allowed():
+        assert compiled_tagger(path, tmp_path / "cache").watchlist.groups == ()
+    with pytest.raises(WatchlistError, match="no groups listed"):
+        compiled_tagger(path, tmp_path / "cache")
+
+
+def test_an_over_long_group_id_is_refused():
+    with pytest.raises(WatchlistError, match="group id longer than 100 characters"):
+        parse_watchlist({"groups": [{"id": "g" * 101, "aliases": ["Hamas"]}]})

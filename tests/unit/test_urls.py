@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mediamon.fetch.urls import InvalidURL, normalise_url, outlet_of, source_of
+from mediamon.fetch.urls import (
+    InvalidURL,
+    normalise_url,
+    outlet_of,
+    source_of,
+    without_userinfo,
+)
 
 
 def test_scheme_and_host_are_lowercased():
@@ -78,3 +84,43 @@ def test_normalisation_is_idempotent(path, params):
     once = normalise_url(url)
     assert normalise_url(once) == once
     assert "utm_" not in once and "fbclid" not in once
+
+
+def test_idn_hosts_are_encoded_as_browsers_do():
+    # UTS-46 / IDNA 2008: ß is a letter of its own (IDNA 2003 made it "ss").
+    assert normalise_url("https://faß.test/a") == "https://xn--fa-hia.test/a"
+    assert normalise_url("https://Bücher.Example/") == "https://xn--bcher-kva.example/"
+
+
+def test_idn_mapping_folds_full_width_characters():
+    assert normalise_url("https://ＥＸＡＭＰＬＥ。com/") == "https://example.com/"
+
+
+def test_user_name_and_password_are_dropped():
+    assert normalise_url("https://editor:s3cret@example.com/a") == "https://example.com/a"
+
+
+def test_credentials_are_removed_from_a_url_kept_as_listed():
+    assert without_userinfo("https://editor:s3cret@Example.com:8443/a?b#c") == (
+        "https://Example.com:8443/a?b#c"
+    )
+
+
+def test_a_url_of_4000_characters_is_accepted_whole():
+    url = "https://example.com/" + "a" * (4000 - 20)
+    assert normalise_url(url) == url
+
+
+def test_a_url_over_4000_characters_is_refused():
+    with pytest.raises(InvalidURL, match="4,001 characters, over the 4,000 accepted"):
+        normalise_url("https://example.com/" + "a" * (4001 - 20))
+
+
+def test_a_url_over_4000_characters_once_percent_encoded_is_refused():
+    with pytest.raises(InvalidURL, match="once percent-encoded"):
+        normalise_url("https://example.com/" + "é" * 1000)
+
+
+def test_a_host_longer_than_dns_allows_is_refused():
+    with pytest.raises(InvalidURL, match="longer than DNS allows"):
+        normalise_url("https://" + "a" * 64 + ".example.com/")

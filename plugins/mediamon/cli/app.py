@@ -6,11 +6,18 @@ exit with status 2; tracebacks are left for bugs.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
+import signal
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -123,13 +130,20 @@ def search_setup(
 ) -> None:
     """Apply the index template and alias, and import Kibana's saved objects (idempotent)."""
     from mediamon.search import indexer
-    from mediamon.search.kibana import import_saved_objects
+    from mediamon.search.kibana import KibanaRefusedObjects, import_saved_objects
 
     settings = _settings()
     index = indexer.ensure_index(indexer.client(settings.require_elasticsearch()), settings.index)
     console.print(f"index template applied; alias {settings.index} -> {index}")
     if kibana:
-        count = import_saved_objects(settings.kibana_url, settings.index, settings.kibana_auth)
+        try:
+            count = import_saved_objects(settings.kibana_url, settings.index, settings.kibana_auth)
+        except KibanaRefusedObjects as refused:
+            # One line per refused object with Kibana's own reason, printed as is (no markup:
+            # reasons hold [brackets]); the objects Kibana accepted are imported.
+            for item in refused.refused:
+                errors.print(f"error: {item}", markup=False, highlight=False, emoji=False)
+            raise typer.Exit(2) from refused
         console.print(f"imported {count} Kibana saved object(s) into {settings.kibana_url}")
 
 
@@ -274,9 +288,42 @@ def _run_cycle(feeds_file: Path | None, watchlist: Path | None, poll_all: bool, 
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], advance=advance, total=total)
 
-        report = run_cycle(settings, feeds_file, watchlist, poll_all, on_progress)
+        with _stop_on_ctrl_c() as stop:
+            report = run_cycle(settings, feeds_file, watchlist, poll_all, on_progress, stop)
     _print_cycle(report)
+    if stop.is_set():
+        console.print(
+            f"interrupted: {report.process.released} claimed entr(y/ies) handed back for"
+            " the next run"
+        )
+        # Everything is committed; a request still in flight may hold its thread until its
+        # read timeout, which a normal exit would wait for.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     return report
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """A first Ctrl-C asks the run to stop cleanly (set the event); a second quits at once."""
+    stop = threading.Event()
+
+    def on_interrupt(_signum: int, _frame: object) -> None:
+        if stop.is_set():
+            errors.print("second Ctrl-C: quitting now (claimed entries return to the queue)")
+            os._exit(130)  # no clean-up: dead leases are released by the next run
+        stop.set()
+        errors.print(
+            "stopping: nothing more is fetched; pages being extracted are stored and the"
+            " rest handed back (Ctrl-C again to quit at once)"
+        )
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @app.command()
@@ -299,12 +346,12 @@ def ingest(
 def demo() -> None:
     """Serve the fixture newsroom on loopback and run one cycle over its feeds."""
     import dataclasses
-    import tempfile
 
-    from mediamon.stack.fixture_site import DEFAULT_BUILD, NEWSROOM_DIR, FixtureSite
+    from mediamon.demo.newsroom import ALL_LANGUAGES
+    from mediamon.demo.site import FixtureSite, demo_build
 
     settings = _settings()
-    with FixtureSite(NEWSROOM_DIR / DEFAULT_BUILD) as site:
+    with FixtureSite(demo_build(settings.cache_dir / "newsroom", ALL_LANGUAGES)) as site:
         # The demo site is on loopback: exempt exactly its address from the network guard.
         settings = dataclasses.replace(
             settings, allowed_addresses=settings.allowed_addresses | {site.address}
@@ -346,13 +393,28 @@ def export(
         raise settings_module.ConfigError(f"unknown export format {format!r} (only jsonl)")
     since_date = _date(since)
     database_url = _settings().require_database()
-    stream = out.open("w", encoding="utf-8") if out else sys.stdout
-    try:
-        count = export_articles(database_url, stream, since_date)
-    finally:
-        if out:
-            stream.close()
+    if out is None:
+        count = export_articles(database_url, sys.stdout, since_date)
+    else:
+        with _replaced_on_success(out) as stream:
+            count = export_articles(database_url, stream, since_date)
     errors.print(f"exported {count} article(s)")
+
+
+@contextlib.contextmanager
+def _replaced_on_success(path: Path) -> Iterator[TextIO]:
+    """A temporary file beside `path` that replaces it only once everything is written:
+    a failed export leaves the previous file as it was."""
+    if not path.parent.is_dir():
+        raise settings_module.ConfigError(f"cannot write {path}: no directory {path.parent}")
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with open(descriptor, "w", encoding="utf-8") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @app.command()
@@ -381,13 +443,23 @@ def retag(
     watchlist: Annotated[
         Path | None, typer.Option(help="watchlist YAML (default: MEDIAMON_WATCHLIST)")
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="accept a watchlist without groups (removes every tag in the window)",
+        ),
+    ] = False,
 ) -> None:
     """Re-tag stored articles with the current watchlist and update both stores."""
     from mediamon.pipeline.cycle import index_pending
     from mediamon.pipeline.maintenance import retag_articles
 
     settings = _settings()
-    changed, version = retag_articles(settings, watchlist or settings.watchlist_path, _since(since))
+    with _empty_watchlist_allowance(allow_empty):
+        changed, version = retag_articles(
+            settings, watchlist or settings.watchlist_path, _since(since)
+        )
     report = index_pending(settings)
     console.print(
         f"watchlist version {version}: {changed} article(s) changed tags, indexed {report.indexed}"
@@ -401,29 +473,64 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help=".html or .html.gz files")],
     format: Annotated[str, typer.Option(help="aeb-json or text")] = "aeb-json",  # noqa: A002
 ) -> None:
-    """Extract article bodies from local HTML files (aeb-json: {file id: {"articleBody": text}})."""
+    """Extract article bodies from local HTML files (aeb-json: {file id: {"articleBody": text}}).
+
+    A file's id is its name without .html, .htm, .gz or .html.gz; two files with one id
+    are refused before anything is extracted, so no entry silently replaces another.
+    """
     import gzip
+    import re
+    import zlib
 
     from mediamon.extract.article import decode_html, extract_article
 
-    results = {}
+    ids: dict[str, Path] = {}
     for path in paths:
-        try:
-            raw = (
-                gzip.decompress(path.read_bytes())
-                if path.name.endswith(".gz")
-                else path.read_bytes()
+        file_id = re.sub(r"(\.html?)?(\.gz)?$", "", path.name) or path.name
+        if file_id in ids:
+            raise _fail(
+                f"{ids[file_id]} and {path} would both be {file_id!r} in the output;"
+                " rename one of them"
             )
-        except OSError as exc:
-            raise _fail(f"cannot read {path}: {exc.strerror or exc}") from exc
+        ids[file_id] = path
+    results = {}
+    for file_id, path in ids.items():
+        try:
+            raw = path.read_bytes()
+            if path.name.endswith(".gz"):
+                raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise _fail(f"cannot read {path}: {reason}") from exc
         html, _ = decode_html(raw)
-        file_id = path.name.split(".", 1)[0]
         results[file_id] = {"articleBody": extract_article(html).text}
     if format == "aeb-json":
         print(json.dumps(results, ensure_ascii=False, indent=1))
     else:
         for file_id, value in results.items():
             print(f"== {file_id}\n{value['articleBody']}\n")
+
+
+def _empty_watchlist_allowance(allow_empty: bool) -> contextlib.AbstractContextManager:
+    """Within it, an empty watchlist loads if the user asked for that (`--allow-empty`)."""
+    from mediamon.tagging.watchlist import empty_watchlist_allowed
+
+    return empty_watchlist_allowed() if allow_empty else contextlib.nullcontext()
+
+
+class _WarningLines(logging.Handler):
+    """mediamon's logged warnings (a watchlist alias that is a common word, say) as
+    `warning: ...` lines on standard error."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        errors.print(f"warning: {record.getMessage()}", markup=False, highlight=False)
+
+
+def _show_warnings() -> None:
+    """Print the library's warnings: nothing configures logging in the command line."""
+    logger = logging.getLogger("mediamon")
+    if not any(isinstance(handler, _WarningLines) for handler in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 def _since(value: str | None) -> datetime | None:
@@ -446,10 +553,18 @@ def _fail(message: str) -> typer.Exit:
 
 
 def main() -> None:
+    _show_warnings()
+    import psycopg
+
+    from mediamon.store.db import describe_failure
+
     try:
         app()
     except _expected_errors() as exc:
         errors.print(f"error: {exc}")
+        sys.exit(2)
+    except psycopg.OperationalError as exc:  # the server failed mid-run: not a bug of ours
+        errors.print(f"error: {describe_failure(exc)}")
         sys.exit(2)
 
 

@@ -1,10 +1,20 @@
 """Parse RSS/Atom bytes with feedparser, safely.
 
-feedparser gets bytes we fetched ourselves (never a URL). Before it sees them we refuse
-internal entity declarations (a 160 KB feed can expand to gigabytes), drop DOCTYPEs,
-and replace character references that make feedparser raise (code points beyond
-U+10FFFF, surrogates) or that PostgreSQL rejects (NUL). A feed is judged by the format
+feedparser gets bytes we fetched ourselves (never a URL). First the body is decoded to
+UTF-8 as feedparser itself would decode it (byte order mark, HTTP charset, XML declaration:
+UTF-16 and UTF-32 feeds included), so that nothing below works on bytes of another
+encoding. Then NUL characters go, and the prolog (what precedes the root element) is read
+as XML reads it: a DOCTYPE there that declares entities is refused (a 160 KB feed can
+expand to gigabytes), any other DOCTYPE is dropped. `<!DOCTYPE` or `<!ENTITY` quoted in an
+item (inside CDATA, say: a security blog writing about XXE) is text like any other.
+Character references that make feedparser raise (code points beyond U+10FFFF,
+surrogates) or that PostgreSQL rejects (NUL) are replaced. A feed is judged by the format
 feedparser recognised, not by its `bozo` flag: a consent page parses "cleanly" to nothing.
+
+Relative links resolve against the feed's own URL (after redirects), as feedparser does
+when it fetches a feed itself. Values from the feed have a size policy before they reach
+an index: links over MAX_URL_LENGTH characters are refused (never cut), ids over
+_MAX_GUID_BYTES are replaced by their SHA-256, titles and summaries are cut.
 """
 
 from __future__ import annotations
@@ -12,20 +22,38 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 from mediamon.extract.dates import plausible
-from mediamon.fetch.urls import InvalidURL, normalise_url
+from mediamon.fetch.urls import MAX_URL_LENGTH, InvalidURL, normalise_url, without_userinfo
 from mediamon.text import clean_text
 
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
 _CHAR_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
+# Prolog tokens, in the order XML reads them.
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_DOCTYPE_START = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+# Inside a DOCTYPE: quoted literals, comments and processing instructions (which may hold
+# brackets or `>`), the internal subset's brackets, and the closing `>`.
+_DOCTYPE_TOKEN = re.compile(rb"\"[^\"]*\"|'[^']*'|<!--.*?-->|<\?.*?\?>|[\[\]>]", re.DOTALL)
+# Where feedparser's own DOCTYPE handling takes the document to start: `<` and a word
+# character. Prolog junk that XML refuses sends feedparser to its loose parser, which
+# reads entity declarations up to there.
+_ELEMENT_START = re.compile(rb"<\w")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _MAX_ENTRIES = 2000
 _MAX_FIELD = 20_000
+_MAX_TITLE = 2000
+# Entry ids are unique per feed through a B-tree index (at most ~2,700 bytes a row):
+# longer ids are stored as their hash.
+_MAX_GUID_BYTES = 500
+_ARTICLE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_ABSOLUTE = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")  # a URI scheme
 
 
 class FeedRejected(ValueError):
@@ -35,7 +63,7 @@ class FeedRejected(ValueError):
 @dataclass(frozen=True)
 class FeedEntry:
     guid: str
-    link: str  # as listed
+    link: str  # as listed, less any user name and password
     page_url: str  # normalised
     title: str | None
     summary: str | None
@@ -52,6 +80,16 @@ class ParsedFeed:
     malformed: str | None = None  # feedparser's bozo reason, when it recovered
 
 
+def summarise_skipped(skipped: list[str]) -> str | None:
+    """Entries left out, in one line: how many, and each reason with its count."""
+    if not skipped:
+        return None
+    reasons = Counter(skipped).most_common()
+    listed = ", ".join(f"{reason} ({count:,})" for reason, count in reasons[:5])
+    more = f", and {len(reasons) - 5} other reasons" if len(reasons) > 5 else ""
+    return f"{len(skipped):,} entries skipped: {listed}{more}"
+
+
 def _fix_reference(match: re.Match[bytes]) -> bytes:
     digits = match.group(1)
     try:
@@ -63,13 +101,98 @@ def _fix_reference(match: re.Match[bytes]) -> bytes:
     return match.group(0)
 
 
+def _doctype_end(body: bytes, start: int) -> int:
+    """Where the DOCTYPE starting at `start` ends (just after its `>`; an unclosed one runs
+    to the end of the body)."""
+    depth = 0
+    for token in _DOCTYPE_TOKEN.finditer(body, start + len(b"<!DOCTYPE")):
+        text = token.group()
+        if text == b"[":
+            depth += 1
+        elif text == b"]":
+            depth = max(0, depth - 1)
+        elif text == b">" and depth == 0:
+            return token.end()
+    return len(body)
+
+
+def _prolog(body: bytes) -> tuple[list[tuple[int, int]], int]:
+    """The DOCTYPE declarations of the prolog (start, end) and where the prolog's markup
+    ends: at the root element, or at anything XML does not allow before it."""
+    doctypes = []
+    position = 0
+    while True:
+        position = _SPACE.match(body, position).end()
+        if body.startswith(b"<?", position):
+            closing = b"?>"
+        elif body.startswith(b"<!--", position):
+            closing = b"-->"
+        elif _DOCTYPE_START.match(body, position):
+            end = _doctype_end(body, position)
+            doctypes.append((position, end))
+            position = end
+            continue
+        else:
+            return doctypes, position
+        end = body.find(closing, position + 2)
+        if end < 0:  # never closed: the rest is not markup
+            return doctypes, position
+        position = end + len(closing)
+
+
+def _prolog_end(body: bytes, position: int) -> int:
+    """Where the root element starts (or, after prolog junk, where feedparser thinks so)."""
+    found = _ELEMENT_START.search(body, position)
+    return found.start() if found else len(body)
+
+
+def _declares_entities(body: bytes, doctypes: list[tuple[int, int]], position: int) -> bool:
+    """An entity declaration in a DOCTYPE of the prolog, or in prolog junk (which sends
+    feedparser to its loose parser, reading declarations up to the first element)."""
+    spans = [*doctypes, (position, _prolog_end(body, position))]
+    return any(_ENTITY_DECLARATION.search(body, start, end) for start, end in spans)
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when the prolog of this (ASCII-compatible) XML declares entities."""
+    doctypes, position = _prolog(body)
+    return _declares_entities(body, doctypes, position)
+
+
 def sanitise_feed_bytes(body: bytes) -> bytes:
-    """Refuse entity declarations, drop DOCTYPEs, neutralise unsafe character references."""
-    if _ENTITY_DECLARATION.search(body):
-        raise FeedRejected("feed declares XML entities (refused: entity expansion risk)")
-    body = _DOCTYPE.sub(b"", body)
+    """Refuse entity declarations, drop DOCTYPEs, neutralise unsafe character references.
+
+    `body` is UTF-8 (or another encoding in which markup is ASCII): NULs go first, so that
+    none can hide a declaration from the checks.
+    """
     body = body.replace(b"\x00", b"")
+    doctypes, position = _prolog(body)
+    if _declares_entities(body, doctypes, position):
+        raise FeedRejected("feed declares XML entities (refused: entity expansion risk)")
+    for start, end in reversed(doctypes):
+        body = body[:start] + body[end:]
     return _CHAR_REFERENCE.sub(_fix_reference, body)
+
+
+def _decoded(body: bytes, content_type: str | None) -> tuple[bytes, str | None, str | None]:
+    """The body in UTF-8, the Content-Type to give feedparser, and any decoding remark.
+
+    feedparser's own decoding, done first: its byte-order-mark and `<?xm` sniffing,
+    RFC 3023's rules between the HTTP charset and the XML declaration, then its fallbacks.
+    The declaration it leaves says UTF-8, and so does the charset we pass on.
+    """
+    headers = {"content-type": content_type} if content_type else {}
+    found: dict = {}
+    utf8 = convert_to_utf8(headers, body, found)
+    remark = None
+    if found.get("bozo"):
+        exception = found.get("bozo_exception")
+        remark = f"{type(exception).__name__}: {exception}"
+    if not found.get("encoding"):  # nothing decoded it: feedparser will say so again
+        return utf8, content_type, remark
+    if content_type:
+        content_type = content_type.split(";", 1)[0].strip() + "; charset=utf-8"
+    return utf8, content_type, remark
 
 
 def _entry_datetime(entry: dict) -> datetime | None:
@@ -92,27 +215,59 @@ def _text(value: object, limit: int = _MAX_FIELD) -> str | None:
     return cleaned or None
 
 
-def _entry(raw: dict) -> FeedEntry:
-    link = _text(raw.get("link"), 4000)
-    if not link:
-        for candidate in raw.get("links") or []:
-            if isinstance(candidate, dict) and candidate.get("href"):
-                link = _text(candidate["href"], 4000)
-                break
+def _article_link(raw: dict) -> str:
+    """The entry's link to its article: an alternate link to an HTML page, never an
+    enclosure (a podcast's audio file is not an article)."""
+    link = raw.get("link")
+    if isinstance(link, str) and link.strip():
+        return link
+    kinds = []
+    for candidate in raw.get("links") or []:
+        if not isinstance(candidate, dict) or not isinstance(candidate.get("href"), str):
+            continue
+        rel = candidate.get("rel") or "alternate"
+        kind = str(candidate.get("type") or "text/html").split(";", 1)[0].strip().lower()
+        if rel == "alternate" and kind in _ARTICLE_TYPES and candidate["href"].strip():
+            return candidate["href"]
+        kinds.append(f"{rel} {kind}"[:60])
+    if kinds:
+        listed = ", ".join(sorted(set(kinds))[:3])
+        raise ValueError(f"entry has no article link (only {listed})")
+    raise ValueError("entry has no link")
+
+
+def _guid(listed_id: object, page_url: str) -> str:
+    guid = clean_text(listed_id).strip() if isinstance(listed_id, str) else ""
+    guid = guid or page_url
+    if len(guid.encode()) > _MAX_GUID_BYTES:
+        guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
+    return guid
+
+
+def _entry(raw: dict, listed_id: object) -> FeedEntry:
+    """One entry; `listed_id` is its id as the feed lists it (feedparser resolves ids
+    against the base too, and a stored guid must not change when a base is given)."""
+    link_is_guid = raw.get("guidislink") and raw.get("link") == raw.get("id")
+    if link_is_guid and isinstance(listed_id, str) and not _link_like(listed_id):
+        # RSS takes a guid for the permalink unless told otherwise; "12345" is no link,
+        # and resolved against the feed's URL it would name a page that does not exist.
+        raise ValueError("entry has no link (its guid is not a URL)")
+    link = clean_text(_article_link(raw)).strip()
     if not link:
         raise ValueError("entry has no link")
+    if len(link) > MAX_URL_LENGTH:
+        raise ValueError(
+            f"entry link is {len(link):,} characters, over the {MAX_URL_LENGTH:,} accepted"
+        )
     try:
         page_url = normalise_url(link)
     except InvalidURL as exc:
         raise ValueError(f"entry link refused: {exc}") from exc
-    guid = _text(raw.get("id"), 2000) or page_url
-    if len(guid) > 500:
-        guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
     return FeedEntry(
-        guid=guid,
-        link=link,
+        guid=_guid(listed_id, page_url),
+        link=without_userinfo(link),
         page_url=page_url,
-        title=_text(raw.get("title"), 2000),
+        title=_text(raw.get("title"), _MAX_TITLE),
         summary=_text(raw.get("summary")),
         published_at=_entry_datetime(raw),
     )
@@ -120,28 +275,62 @@ def _entry(raw: dict) -> FeedEntry:
 
 def _site_url(meta: dict) -> str | None:
     for key in ("link", "id"):
-        value = _text(meta.get(key), 2000)
+        value = _text(meta.get(key), MAX_URL_LENGTH + 1)
         if value:
             try:
-                return normalise_url(value)
+                return normalise_url(value)  # refuses what is over the size policy
             except InvalidURL:
                 continue
     return None
 
 
-def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
-    """Entries of an RSS/Atom body; raises FeedRejected for refused or unrecognised bodies."""
-    safe = sanitise_feed_bytes(body)
-    headers = {"content-type": content_type} if content_type else None
+def _feedparser_parse(body: bytes, content_type: str | None, base_url: str | None) -> dict:
+    headers = {"content-type": content_type} if content_type else {}
+    if base_url:
+        # As feedparser reads a feed it fetched: the base is the Content-Location.
+        headers["content-location"] = base_url
+        # Headers without a Content-Type read as "no Content-type specified" (bozo); for
+        # decoding, application/xml is what no header at all means (XML declaration, UTF-8).
+        headers.setdefault("content-type", "application/xml")
     try:
-        raw = feedparser.parse(
-            safe,
-            response_headers=headers,
+        return feedparser.parse(
+            body,
+            response_headers=headers or None,
             sanitize_html=False,  # we store text, never render feed HTML
-            resolve_relative_uris=False,
+            resolve_relative_uris=False,  # in content HTML; links resolve regardless
         )
     except Exception as exc:  # feedparser raises odd types on hostile input
         raise FeedRejected(f"feed parser failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _link_like(value: str) -> bool:
+    """An absolute URL, or a relative one with a path (`/2024/a.html`, `a/b.html`)."""
+    return bool(_ABSOLUTE.match(value)) or "/" in value
+
+
+def _lists_relative_links(raw: dict) -> bool:
+    """True when the feed's link or an entry's link is relative (has no scheme)."""
+    hrefs = [raw.get("feed", {}).get("link")]
+    for entry in raw.get("entries", [])[:_MAX_ENTRIES]:
+        hrefs.append(entry.get("link"))
+        hrefs += [link.get("href") for link in entry.get("links") or [] if isinstance(link, dict)]
+    return any(isinstance(href, str) and not _ABSOLUTE.match(href) for href in hrefs if href)
+
+
+def parse_feed(
+    body: bytes, content_type: str | None = None, base_url: str | None = None
+) -> ParsedFeed:
+    """Entries of an RSS/Atom body; raises FeedRejected for refused or unrecognised bodies.
+
+    `base_url`: the feed's URL (after redirects), against which relative links resolve.
+    """
+    utf8, content_type, decoding_remark = _decoded(body, content_type)
+    safe = sanitise_feed_bytes(utf8)
+    as_listed = raw = _feedparser_parse(safe, content_type, None)
+    # With a base, feedparser parses a URL at every element (a third more CPU), so the
+    # base is given only to a feed that lists relative links: it is parsed again.
+    if base_url and _lists_relative_links(as_listed):
+        raw = _feedparser_parse(safe, content_type, base_url)
     version = raw.get("version") or ""
     if not version and not raw.get("entries"):
         looks_html = b"<html" in safe[:4096].lower()
@@ -154,12 +343,34 @@ def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
         version=version or "unknown", title=_text(meta.get("title")), site_url=_site_url(meta)
     )
     if raw.get("bozo"):
-        feed.malformed = f"{type(raw.get('bozo_exception')).__name__}: {raw.get('bozo_exception')}"[
-            :300
-        ]
-    for raw_entry in raw.get("entries", [])[:_MAX_ENTRIES]:
+        exception = raw.get("bozo_exception")
+        feed.malformed = f"{type(exception).__name__}: {exception}"[:300]
+    elif decoding_remark:
+        feed.malformed = decoding_remark[:300]
+    entries = raw.get("entries", [])
+    listed_ids = [entry.get("id") for entry in as_listed.get("entries", [])]
+    if len(listed_ids) != len(entries):  # the same bytes parse to the same entries
+        listed_ids = [entry.get("id") for entry in entries]
+    for raw_entry, listed_id in zip(entries[:_MAX_ENTRIES], listed_ids, strict=False):
         try:
-            feed.entries.append(_entry(raw_entry))
+            feed.entries.append(_entry(raw_entry, listed_id))
         except ValueError as exc:
             feed.skipped.append(str(exc))
+    if len(entries) > _MAX_ENTRIES:
+        feed.skipped += [f"beyond the first {_MAX_ENTRIES:,} entries of the feed"] * (
+            len(entries) - _MAX_ENTRIES
+        )
     return feed
+
+
+def feed_base_url(final_url: str, content_location: str | None) -> str:
+    """The base for the feed's relative links, as HTTP defines it (and feedparser reads
+    it when it fetches a feed): the Content-Location, resolved against the URL fetched."""
+    if content_location:
+        try:
+            located = urljoin(final_url, content_location.strip())
+        except ValueError:  # "http://[::1" and the like
+            return final_url
+        if located.lower().startswith(("http://", "https://")):
+            return located
+    return final_url

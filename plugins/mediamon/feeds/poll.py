@@ -1,4 +1,9 @@
-"""Poll feeds that are due: conditional GET, safe parse, new entries recorded as pending work."""
+"""Poll feeds that are due: conditional GET, safe parse, new entries recorded as pending work.
+
+Every feed gets a recorded outcome, whatever happens to it: a failed fetch, a refused body,
+an entry PostgreSQL refuses (left out alone, with its reason) or a database write that
+fails for the whole feed (`store_error`). Polling one feed never stops the others.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,24 @@ from datetime import UTC, datetime
 import psycopg
 
 from mediamon.feeds import schedule
-from mediamon.feeds.parse import FeedRejected, ParsedFeed, parse_feed
-from mediamon.feeds.sources import FeedSpec
+from mediamon.feeds.parse import (
+    FeedRejected,
+    ParsedFeed,
+    feed_base_url,
+    parse_feed,
+    summarise_skipped,
+)
+from mediamon.feeds.sources import FeedSpec, check_feed_url
 from mediamon.fetch.client import Fetcher, FetchResult
 from mediamon.fetch.urls import host_key, source_of
 from mediamon.store.db import connect
 
 FEED_MAX_BYTES = 10 * 1024 * 1024
+# The status of a feed whose outcome PostgreSQL refused to store.
+STORE_ERROR = "store_error"
+# Errors an entry's own values cause (a value over an index's size limit, bad data): the
+# feed is stored again entry by entry, and only the entries refused are left out.
+_ENTRY_ERRORS = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded)
 
 
 @dataclass
@@ -49,13 +65,20 @@ class PollReport:
 
 
 def add_feeds(database_url: str, specs: Iterable[FeedSpec]) -> int:
-    """Insert feeds not yet known; returns how many were new."""
+    """Insert feeds not yet known; returns how many were new.
+
+    Raises FeedListError, adding nothing, when a URL is one mediamon cannot poll (over the
+    size policy, with credentials, not http(s)).
+    """
+    specs = list(specs)
+    for spec in specs:
+        check_feed_url(spec.url)
     added = 0
     with connect(database_url) as conn, conn.transaction():
         for spec in specs:
             row = conn.execute(
                 "INSERT INTO feeds (url, title, source, respect_robots) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (url) DO NOTHING RETURNING id",
+                " ON CONFLICT ((md5(url))) DO NOTHING RETURNING id",
                 (spec.url, spec.title, source_of(spec.url), spec.respect_robots),
             ).fetchone()
             added += row is not None
@@ -102,6 +125,41 @@ def _record_entries(conn: psycopg.Connection, feed_id: int, parsed: ParsedFeed) 
             ),
         ).fetchall()
     )
+
+
+def _record_entries_one_by_one(
+    conn: psycopg.Connection, feed_id: int, parsed: ParsedFeed
+) -> tuple[int, list[str]]:
+    """Insert the entries one at a time, each in its own savepoint; returns how many were
+    new and a reason for each entry PostgreSQL refused."""
+    new, refused = 0, []
+    for entry in parsed.entries:
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    "INSERT INTO entries (feed_id, guid, link, page_url, title, summary,"
+                    " published_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id",
+                    (
+                        feed_id,
+                        entry.guid,
+                        entry.link,
+                        entry.page_url,
+                        entry.title,
+                        entry.summary,
+                        entry.published_at,
+                    ),
+                ).fetchone()
+        except _ENTRY_ERRORS as exc:
+            refused.append(f"entry not stored ({type(exc).__name__}): {_first_line(exc)}"[:300])
+            continue
+        new += row is not None
+    return new, refused
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 def _save_failure(conn, feed: dict, outcome: FeedOutcome, fetched: FetchResult | None, now) -> None:
@@ -168,19 +226,64 @@ def poll_feed(
             outcome.status = "unchanged"  # server ignored our validators; nothing new
         else:
             try:
-                parsed = parse_feed(fetched.body, fetched.headers.get("content-type"))
+                parsed = parse_feed(
+                    fetched.body,
+                    fetched.headers.get("content-type"),
+                    base_url=feed_base_url(
+                        fetched.final_url, fetched.headers.get("content-location")
+                    ),
+                )
             except FeedRejected as exc:
                 outcome.status, outcome.error = "parse_error", str(exc)
     owned = connections is None
     connections = connections or _Connections(database_url)
     try:
-        return _record(connections.get(), feed, outcome, fetched, parsed, body_hash, now)
+        return _record_safely(connections, feed, outcome, fetched, parsed, body_hash, now)
     finally:
         if owned:
             connections.close()
 
 
-def _record(conn, feed: dict, outcome: FeedOutcome, fetched, parsed, body_hash, now) -> FeedOutcome:
+def _record_safely(
+    connections: _Connections, feed: dict, outcome: FeedOutcome, fetched, parsed, body_hash, now
+) -> FeedOutcome:
+    """Record the outcome; when PostgreSQL refuses it, record that as the feed's failure.
+
+    An entry's own values (a link over an index's limit, say) only leave that entry out:
+    the feed is stored again entry by entry. Any other database error fails this feed alone
+    (`store_error`, its next poll backed off), and the cycle goes on with the others.
+    """
+    try:
+        try:
+            return _record(connections.get(), feed, outcome, fetched, parsed, body_hash, now)
+        except _ENTRY_ERRORS:
+            return _record(
+                connections.get(), feed, outcome, fetched, parsed, body_hash, now, one_by_one=True
+            )
+    except psycopg.Error as exc:
+        failed = FeedOutcome(
+            feed_id=feed["id"],
+            url=feed["url"],
+            status=STORE_ERROR,
+            items_seen=len(parsed.entries) if parsed else 0,
+            error=f"outcome not stored ({type(exc).__name__}): {_first_line(exc)}"[:500],
+        )
+    try:
+        return _record(connections.get(), feed, failed, None, None, None, now)
+    except psycopg.Error:  # the database itself fails: the report still says what happened
+        return failed
+
+
+def _record(
+    conn,
+    feed: dict,
+    outcome: FeedOutcome,
+    fetched,
+    parsed,
+    body_hash,
+    now,
+    one_by_one: bool = False,
+) -> FeedOutcome:
     with conn.transaction():
         current = conn.execute(
             "SELECT * FROM feeds WHERE id = %s FOR UPDATE", (feed["id"],)
@@ -192,15 +295,16 @@ def _record(conn, feed: dict, outcome: FeedOutcome, fetched, parsed, body_hash, 
             return outcome
         if parsed is not None:
             outcome.items_seen = len(parsed.entries)
-            outcome.items_new = _record_entries(conn, feed["id"], parsed)
-            if parsed.malformed or parsed.skipped:
-                notes = [f"malformed, recovered: {parsed.malformed}"] if parsed.malformed else []
-                notes += (
-                    [f"{len(parsed.skipped)} entries skipped: {parsed.skipped[0]}"]
-                    if parsed.skipped
-                    else []
-                )
-                outcome.error = "; ".join(notes)[:500]
+            skipped = parsed.skipped
+            if one_by_one:
+                outcome.items_new, refused = _record_entries_one_by_one(conn, feed["id"], parsed)
+                skipped = [*skipped, *refused]
+            else:
+                outcome.items_new = _record_entries(conn, feed["id"], parsed)
+            notes = [f"malformed, recovered: {parsed.malformed}"] if parsed.malformed else []
+            if summary := summarise_skipped(skipped):
+                notes.append(summary)
+            outcome.error = "; ".join(notes)[:500] or None
             if not parsed.entries:
                 outcome.error = outcome.error or "feed lists no entries"
         nxt = schedule.after_success(current["poll_interval_s"], outcome.items_new, now)

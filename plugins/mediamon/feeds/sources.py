@@ -1,14 +1,22 @@
-"""Feed lists: YAML (`feeds: [{url, title?, respect_robots?}]` or a plain list), OPML, or text."""
+"""Feed lists: YAML (`feeds: [{url, title?, respect_robots?}]` or a plain list), OPML, or text.
+
+Every list is bounded: the file (MAX_FEED_LIST_BYTES), YAML aliases and nesting
+(bounded_input), OPML entities (refused), and the values quoted in error messages.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from lxml import etree
 
-from mediamon.fetch.urls import InvalidURL, normalise_url
+from mediamon.bounded_input import InputRefused, bounded_repr, load_yaml, read_bounded
+from mediamon.feeds.parse import declares_entities
+from mediamon.fetch.urls import InvalidURL, has_userinfo, normalise_url
+
+MAX_FEED_LIST_BYTES = 16 * 1024 * 1024  # 100,000 feeds take about 10 MB
+MAX_TITLE = 1000
 
 
 class FeedListError(ValueError):
@@ -22,21 +30,37 @@ class FeedSpec:
     respect_robots: bool = True
 
 
-def _spec(url: object, title: object = None, respect_robots: object = True) -> FeedSpec:
-    if not isinstance(url, str):
-        raise FeedListError(f"feed URL must be text, got {url!r}")
+def check_feed_url(url: str) -> str:
+    """The feed URL normalised; FeedListError (saying why) for one mediamon cannot poll.
+
+    A URL with `user:password@` is refused: the fetcher sends no credentials, so the feed
+    would only ever fail with HTTP 401, and the password would be stored in the clear.
+    """
     try:
-        normalised = normalise_url(url)
+        if has_userinfo(url):
+            raise InvalidURL(
+                "feed URL carries a user name or password (user:pass@host): not supported,"
+                f" mediamon sends no credentials: {bounded_repr(url.rpartition('@')[2])}"
+            )
+        return normalise_url(url)
     except InvalidURL as exc:
         raise FeedListError(str(exc)) from exc
-    return FeedSpec(normalised, str(title) if title else None, bool(respect_robots))
 
 
-def parse_yaml(text: str) -> list[FeedSpec]:
+def _spec(url: object, title: object = None, respect_robots: object = True) -> FeedSpec:
+    if not isinstance(url, str):
+        raise FeedListError(f"feed URL must be text, got {bounded_repr(url)}")
+    if title is not None and not isinstance(title, str | int | float):
+        raise FeedListError(f"feed title must be text, got {bounded_repr(title)}")
+    shown = str(title).strip()[:MAX_TITLE] if title is not None else ""
+    return FeedSpec(check_feed_url(url), shown or None, bool(respect_robots))
+
+
+def parse_yaml(text: str | bytes) -> list[FeedSpec]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FeedListError(f"not valid YAML: {str(exc).splitlines()[0]}") from exc
+        data = load_yaml(text, MAX_FEED_LIST_BYTES)
+    except InputRefused as exc:
+        raise FeedListError(str(exc)) from exc
     items = data.get("feeds") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise FeedListError("YAML feed list needs a top-level `feeds:` list")
@@ -47,18 +71,22 @@ def parse_yaml(text: str) -> list[FeedSpec]:
         elif isinstance(item, dict) and "url" in item:
             specs.append(_spec(item["url"], item.get("title"), item.get("respect_robots", True)))
         else:
-            raise FeedListError(f"feed entry needs a url: {item!r}")
+            raise FeedListError(f"feed entry needs a url: {bounded_repr(item)}")
     return specs
 
 
 def parse_opml(data: bytes) -> list[FeedSpec]:
+    if len(data) > MAX_FEED_LIST_BYTES:
+        raise FeedListError(f"OPML file is larger than {MAX_FEED_LIST_BYTES:,} bytes")
+    if declares_entities(data):
+        raise FeedListError("OPML file declares XML entities (refused: entity expansion risk)")
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise FeedListError(f"not valid OPML: {exc}") from exc
+        raise FeedListError(f"not valid OPML: {str(exc)[:200]}") from exc
     specs = []
     for outline in root.iter("outline"):
         url = outline.get("xmlUrl") or outline.get("xmlurl")
@@ -80,7 +108,9 @@ def parse_text(text: str) -> list[FeedSpec]:
 def read_feed_list(path: Path) -> list[FeedSpec]:
     """Feeds listed in a .yaml/.yml, .opml/.xml or plain-text file."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FEED_LIST_BYTES, "feed list")
+    except InputRefused as exc:
+        raise FeedListError(str(exc)) from exc
     except OSError as exc:
         raise FeedListError(f"cannot read feed list {path}: {exc.strerror}") from exc
     suffix = path.suffix.lower()

@@ -1,9 +1,15 @@
 """URL normalisation: one spelling per document, so the same page is stored once.
 
-Rules: lowercase scheme and host, drop default ports, the fragment and empty query
-values of tracking parameters, drop tracking parameters (TRACKING_PARAMETERS and
-every `utm_*`), keep every other query parameter in its original order (order can
-matter to some CMSs), resolve dot segments, and percent-encode consistently.
+Rules: lowercase scheme and host, drop default ports, the fragment, any user name and
+password, and empty query values of tracking parameters, drop tracking parameters
+(TRACKING_PARAMETERS and every `utm_*`), keep every other query parameter in its original
+order (order can matter to some CMSs), resolve dot segments, and percent-encode
+consistently. Internationalised host names are encoded as browsers do (UTS-46 mapping,
+IDNA 2008: `faß.example` is `xn--fa-hia.example`, not IDNA 2003's `fass.example`).
+
+Size policy: a URL longer than MAX_URL_LENGTH characters, as given or once normalised, is
+refused (never cut: a cut URL names another page), and so is a host name longer than DNS
+allows. Every URL mediamon stores therefore has a known bound.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+import idna
 
 # Parameters that identify a campaign, click or mailing, never the document.
 TRACKING_PARAMETERS = frozenset(
@@ -66,6 +74,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters left unescaped in paths and queries (RFC 3986 unreserved + sub-delims kept as-is).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _QUERY_SAFE = "/:@!$'()*+,;-._~?"
+# The longest URL mediamon accepts (feeds, entry links, pages), in characters.
+MAX_URL_LENGTH = 4000
+# DNS limits: 253 characters for a name (without its trailing dot), 63 for a label.
+_MAX_HOST_LENGTH = 253
+_MAX_LABEL_LENGTH = 63
 
 
 class InvalidURL(ValueError):
@@ -90,11 +103,66 @@ def _normalise_path(path: str) -> str:
     return quote(resolved, safe=_PATH_SAFE)
 
 
+def _too_long(url: str, what: str = "URL") -> InvalidURL:
+    return InvalidURL(
+        f"{what} is {len(url):,} characters, over the {MAX_URL_LENGTH:,} accepted: {url[:100]!r}..."
+    )
+
+
+def ascii_host(host: str) -> str:
+    """`host` as DNS and HTTP carry it: UTS-46 mapped, non-ASCII labels IDNA 2008 encoded.
+
+    ASCII labels are only lowercased (an underscore, refused by IDNA 2008, is common in
+    real host names). Raises InvalidURL for names IDNA refuses or DNS cannot hold.
+    """
+    if not host.isascii():
+        try:
+            mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+            host = ".".join(
+                label if label.isascii() else idna.alabel(label).decode("ascii")
+                for label in mapped.split(".")
+            )
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise InvalidURL(f"invalid host name: {host[:100]!r} ({exc})"[:300]) from exc
+    host = host.lower()
+    if len(host) > _MAX_HOST_LENGTH or any(
+        len(label) > _MAX_LABEL_LENGTH for label in host.split(".")
+    ):
+        raise InvalidURL(f"host name longer than DNS allows: {host[:100]!r}...")
+    return host
+
+
+def has_userinfo(url: str) -> bool:
+    """True when the URL carries a user name or password (`https://user:pass@host/`)."""
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return False
+
+
+def without_userinfo(url: str) -> str:
+    """`url` as given, less any `user:password@` (kept out of storage and exports)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def normalise_url(url: str) -> str:
-    """The canonical spelling of an absolute http(s) URL; raises InvalidURL otherwise."""
+    """The canonical spelling of an absolute http(s) URL; raises InvalidURL otherwise.
+
+    Credentials in the URL are dropped: the document is the same without them, and a
+    password must not be stored or exported (feed URLs with credentials are refused
+    earlier, by the feed list).
+    """
     if not isinstance(url, str):
         raise InvalidURL("URL is not text")
     url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise _too_long(url)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -106,10 +174,7 @@ def normalise_url(url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise InvalidURL(f"URL has no host: {url[:200]!r}")
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
-    except UnicodeError as exc:
-        raise InvalidURL(f"invalid host name: {host[:100]!r}") from exc
+    host = ascii_host(host)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
@@ -119,7 +184,10 @@ def normalise_url(url: str) -> str:
         if not is_tracking_parameter(name)
     ]
     query = urlencode(query_pairs, doseq=True, safe=_QUERY_SAFE, quote_via=quote)
-    return urlunsplit((scheme, netloc, _normalise_path(parts.path), query, ""))
+    normalised = urlunsplit((scheme, netloc, _normalise_path(parts.path), query, ""))
+    if len(normalised) > MAX_URL_LENGTH:  # percent-encoding can multiply a length by nine
+        raise _too_long(normalised, "URL once percent-encoded")
+    return normalised
 
 
 def host_of(url: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mediamon.tagging import matcher, watchlist
 from mediamon.tagging.matcher import Tagger
-from mediamon.tagging.watchlist import read_watchlist_file, watchlist_from_yaml
+from mediamon.tagging.watchlist import check_loaded, read_watchlist_file, watchlist_from_yaml
 
 
 def _cache_key(watchlist_bytes: bytes) -> str:
@@ -54,6 +54,7 @@ def compiled_tagger(watchlist_path: Path, cache_dir: Path | None) -> Tagger:
     raw = read_watchlist_file(watchlist_path)
     cached_path = cache_dir / f"tagger-{_cache_key(raw)}.pickle" if cache_dir else None
     if cached_path is not None and (tagger := _read(cached_path)) is not None:
+        check_loaded(tagger.watchlist, watchlist_path)  # refusals and warnings, as on a miss
         return tagger
     tagger = Tagger(watchlist_from_yaml(raw, watchlist_path))
     _ = tagger.watchlist.sha256  # computed once, kept in the cached pickle
