@@ -241,7 +241,9 @@ class _Builder:
         for document in self.documents:
             neighbours = [d for d in by_outlet[document.outlet.slug] if d is not document]
             trending = [(d.url, d.title) for d in neighbours[-5:]]
-            related = [(d.url, d.title) for d in self.rng.sample(neighbours, min(2, len(neighbours)))]
+            related = [
+                (d.url, d.title) for d in self.rng.sample(neighbours, min(2, len(neighbours)))
+            ]
             page = Page(
                 outlet=document.outlet,
                 url=document.url,
@@ -250,7 +252,9 @@ class _Builder:
                 byline=document.source.byline,
                 published=document.published,
                 declared_language=self._declared_language(document),
-                og_locale=LOCALES.get(document.source.language) if self.rng.random() < 0.3 else None,
+                og_locale=LOCALES.get(document.source.language)
+                if self.rng.random() < 0.3
+                else None,
                 canonical_url=document.canonical_url,
                 trending=trending,
                 related=related,
@@ -279,7 +283,11 @@ class _Builder:
             link = document.url
             if self.rng.random() < 0.25:
                 link += f"?utm_source=rss&utm_medium=feed&utm_campaign={document.outlet.slug}"
-            guid = document.url if self.rng.random() < 0.6 else f"{document.outlet.slug}-{document.doc}"
+            guid = (
+                document.url
+                if self.rng.random() < 0.6
+                else f"{document.outlet.slug}-{document.doc}"
+            )
             summary = document.paragraphs[0][:200]
             by_outlet.setdefault(document.outlet, []).append(
                 FeedEntry(document.title, link, guid, document.published, summary)
@@ -312,7 +320,8 @@ class _Builder:
         return [
             group
             for group in groups
-            if any(p.search(text) for p in self.group_names.get(group, [])) or group not in self.group_names
+            if any(p.search(text) for p in self.group_names.get(group, []))
+            or group not in self.group_names
         ]
 
     def labels(self, seed: int, languages: frozenset[str]) -> dict:
@@ -362,7 +371,9 @@ def _headers(documents: list[_Document]) -> dict[str, str]:
     return headers
 
 
-def build(out_dir: Path, seed: int = 7, hard: float = 0.3, languages: frozenset[str] = frozenset({"en"})) -> dict:
+def build(
+    out_dir: Path, seed: int = 7, hard: float = 0.3, languages: frozenset[str] = frozenset({"en"})
+) -> dict:
     """Write a newsroom build into `out_dir` (replacing what is there); returns its labels."""
     builder = _Builder(seed, hard, languages)
     builder.originals()

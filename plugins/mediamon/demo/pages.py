@@ -122,7 +122,7 @@ def _byline(page: Page) -> str:
 
 def _footer(page: Page) -> str:
     return (
-        f'<footer><p>© 2026 {escape(page.outlet.name)}. All rights reserved.</p>'
+        f"<footer><p>© 2026 {escape(page.outlet.name)}. All rights reserved.</p>"
         '<p><a href="/privacy">Privacy policy</a> | <a href="/terms">Terms of use</a> | '
         '<a href="/contact">Contact us</a> | <a href="/advertise">Advertise with us</a></p>'
         '<div class="cookie-banner">We use cookies to improve your experience. By continuing '
@@ -180,7 +180,7 @@ def _magazine(page: Page) -> str:
         + related
         + _paragraphs(page.paragraphs[middle:], ad_every=0)
         + '</div><div class="newsletter"><h4>Get the morning briefing</h4><p>The day\'s '
-        "essential stories in your inbox before breakfast.</p><input type=\"email\">"
+        'essential stories in your inbox before breakfast.</p><input type="email">'
         "<button>Sign up</button></div>"
         + comments
         + '<aside class="most-read"><h3>Most read</h3><ol>'
@@ -266,7 +266,7 @@ def render_feed(outlet_name: str, home: str, feed_format: str, entries: list[Fee
     updated = entries[0].published if entries else datetime(2026, 11, 1)
     if feed_format == "atom":
         items = "".join(
-            f"<entry><title>{escape(e.title)}</title><link href=\"{escape(e.link)}\"/>"
+            f'<entry><title>{escape(e.title)}</title><link href="{escape(e.link)}"/>'
             f"<id>{escape(e.guid)}</id><updated>{e.published.isoformat()}</updated>"
             f"<published>{e.published.isoformat()}</published>"
             f"<summary>{escape(e.summary)}</summary></entry>"

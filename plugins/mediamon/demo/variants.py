@@ -183,7 +183,9 @@ def syndicated_copy(
     return copy
 
 
-def excerpt(title: str, paragraphs: list[str], language: str, outlet: str, rng: random.Random) -> Variant:
+def excerpt(
+    title: str, paragraphs: list[str], language: str, outlet: str, rng: random.Random
+) -> Variant:
     """The first paragraphs of a story and a line sending the reader to the original."""
     keep = min(len(paragraphs), rng.randint(2, 4))
     body = list(paragraphs[:keep])
