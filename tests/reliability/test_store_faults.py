@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from hostile import article_page, rss
 from mediamon.pipeline.cycle import index_pending, run_cycle
-from mediamon.pipeline.process import MAX_ATTEMPTS, claim
 from mediamon.search.indexer import client
 from mediamon.store.db import connect
+from mediamon.store.entries import MAX_ATTEMPTS, claim
 
 
 def _feeds_file(tmp_path, *feed_urls: str):

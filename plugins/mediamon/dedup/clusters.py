@@ -208,6 +208,17 @@ def refresh_cluster(conn: psycopg.Connection, cluster_id: int) -> list[int]:
     return refresh_clusters(conn, [cluster_id])
 
 
+def leave_cluster(conn: psycopg.Connection, article_id: int, cluster_id: int | None) -> list[int]:
+    """Take an article out of its cluster (its text changed); returns members that changed."""
+    conn.execute(
+        "UPDATE articles SET cluster_id = NULL, is_original = true, duplicate_of = NULL"
+        " WHERE id = %s",
+        (article_id,),
+    )
+    conn.execute("DELETE FROM lsh_buckets WHERE article_id = %s", (article_id,))
+    return refresh_cluster(conn, cluster_id) if cluster_id else []
+
+
 def _similar(fp: Fingerprint, other: tuple[int, ...], settings: DedupSettings) -> bool:
     """Their real shingles resemble ours, or one contains the other as an excerpt."""
     if fp.size < settings.min_shingles or len(other) < settings.min_shingles:

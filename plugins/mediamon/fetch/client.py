@@ -25,6 +25,7 @@ import httpx
 from mediamon.fetch.guard import BlockedAddress, NetworkGuard
 from mediamon.fetch.urls import MAX_URL_LENGTH
 from mediamon.settings import FetchSettings
+from mediamon.vocabulary import ErrorClass
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 # Origins whose idle keep-alive connections are kept open (the least recently used beyond
@@ -32,23 +33,6 @@ REDIRECT_CODES = {301, 302, 303, 307, 308}
 KEPT_ORIGINS = 64
 # We decode bodies ourselves to bound them, so we offer only what we can decode.
 ACCEPT_ENCODING = "gzip, deflate"
-
-
-class ErrorClass:
-    """Failure classes: each has its own back-off and its own line in `feeds status`."""
-
-    DNS = "dns"
-    TIMEOUT = "timeout"
-    CONNECTION = "connection"
-    BLOCKED = "blocked"
-    TOO_LARGE = "too_large"
-    REDIRECTS = "redirects"
-    HTTP_4XX = "http_4xx"
-    HTTP_5XX = "http_5xx"
-    RATE_LIMITED = "rate_limited"
-    UNSUPPORTED = "unsupported"
-    INVALID_URL = "invalid_url"
-    CANCELLED = "cancelled"  # the run is stopping: the request was not sent
 
 
 @dataclass

@@ -10,8 +10,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
-from mediamon.fetch.client import ErrorClass, Fetcher
+from mediamon.fetch.client import Fetcher
 from mediamon.fetch.urls import host_key
+from mediamon.store import hosts
+from mediamon.vocabulary import ErrorClass, RobotsVerdict
 
 CACHE_FOR = timedelta(hours=24)
 RETRY_UNAVAILABLE_AFTER = timedelta(minutes=30)
@@ -47,29 +49,18 @@ def allowed(status: str, body: str, page_url: str) -> bool:
 def host_rules(conn, fetcher: Fetcher, page_url: str) -> tuple[str, str]:
     """(status, robots.txt body) for the page's host, from the per-host cache or fetched."""
     host = host_key(page_url)
-    row = conn.execute(
-        "SELECT robots_status, robots_txt,"
-        " robots_fetched_at > now() - CASE WHEN robots_status = 'unavailable' THEN %s ELSE %s END"
-        "   AS fresh FROM hosts WHERE host = %s",
-        (RETRY_UNAVAILABLE_AFTER, CACHE_FOR, host),
-    ).fetchone()
-    if row is not None and row["robots_status"] is not None and row["fresh"]:
-        return row["robots_status"], row["robots_txt"] or ""
+    cached = hosts.cached_robots(conn, host, CACHE_FOR, RETRY_UNAVAILABLE_AFTER)
+    if cached is not None:
+        return cached
     status, body = fetch_robots(fetcher, page_url)
-    conn.execute(
-        "INSERT INTO hosts (host, robots_status, robots_txt, robots_fetched_at)"
-        " VALUES (%s, %s, %s, now()) ON CONFLICT (host) DO UPDATE SET"
-        " robots_status = EXCLUDED.robots_status, robots_txt = EXCLUDED.robots_txt,"
-        " robots_fetched_at = now()",
-        (host, status, body if status == "ok" else None),
-    )
+    hosts.save_robots(conn, host, status, body)
     return status, body
 
 
-def decide(status: str, body: str, page_url: str) -> tuple[bool, str]:
-    """Whether `page_url` may be fetched under its host's rules; returns (allowed, reason)."""
+def decide(status: str, body: str, page_url: str) -> tuple[RobotsVerdict, str]:
+    """Whether `page_url` may be fetched under its host's rules, and why not."""
     if allowed(status, body, page_url):
-        return True, "allowed"
+        return RobotsVerdict.ALLOWED, "allowed"
     if status == "unavailable":
-        return False, "robots.txt unavailable; retried later"
-    return False, "robots.txt disallows this page"
+        return RobotsVerdict.UNAVAILABLE, "robots.txt unavailable; retried later"
+    return RobotsVerdict.DISALLOWED, "robots.txt disallows this page"

@@ -19,12 +19,14 @@ from mediamon.feeds import poll
 from mediamon.feeds.sources import read_feed_list
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.guard import NetworkGuard
-from mediamon.pipeline.process import Processor, ProcessReport, claim, pending_count
+from mediamon.pipeline.pages import ProcessReport
+from mediamon.pipeline.process import Processor
 from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.pipeline.worker import WorkerContext, initialise
 from mediamon.search import indexer
 from mediamon.settings import Settings
-from mediamon.store import db
+from mediamon.store import db, entries
+from mediamon.store.entries import Entry
 from mediamon.tagging.versions import tagger_for
 
 BATCH_SIZE = 100
@@ -79,22 +81,27 @@ def process_pending(
     """
     claimed = 0
 
-    def claim_next() -> list[dict]:
+    def claim_next() -> list[Entry]:
         nonlocal claimed
         size = BATCH_SIZE if max_entries is None else min(BATCH_SIZE, max_entries - claimed)
-        if size <= 0 or processor.stop.is_set():
+        if size <= 0:
             return []
-        with processor.transaction() as conn:
-            entries = claim(conn, size)
-        claimed += len(entries)
-        if entries and on_claim:
-            on_claim(len(entries))
-        return entries
+        batch = processor.claim(size)
+        claimed += len(batch)
+        if batch and on_claim:
+            on_claim(len(batch))
+        return batch
 
     first = claim_next()
     if not first:
         return ProcessReport()
     return processor.process(first, refill=claim_next)
+
+
+def pending_count(database_url: str) -> int:
+    """Entries due for processing now."""
+    with db.connect(database_url) as conn:
+        return entries.pending_count(conn)
 
 
 def index_pending(settings: Settings, clock: StageClock | None = None) -> indexer.IndexReport:

@@ -6,66 +6,50 @@ A window is [start, end) on `published_at`; `end=None` means open-ended.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from psycopg.types.json import Jsonb
+import psycopg
 
-from mediamon.dedup.clusters import dedupe_article, lock, refresh_cluster
+from mediamon.dedup.clusters import dedupe_article, leave_cluster, lock
 from mediamon.extract.article import extract_article
-from mediamon.extract.dates import choose_published_at
+from mediamon.extract.content import build_article, headline
+from mediamon.fetch.urls import InvalidURL, normalise_url
 from mediamon.pipeline.cycle import index_pending
 from mediamon.search import indexer
-from mediamon.search.indexer import enqueue
 from mediamon.settings import Settings
-from mediamon.store import raw_pages
-from mediamon.store.articles import CONTENT_COLUMNS, content_values
+from mediamon.store import articles, entries, feeds, outbox, raw_pages
+from mediamon.store.articles import StoredArticle
 from mediamon.store.db import connect
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.versions import tagger_for
+from mediamon.vocabulary import ExtractionStatus
 
 BATCH = 200
-WINDOW_SQL = (
-    " (%(start)s::timestamptz IS NULL OR published_at >= %(start)s)"
-    " AND (%(end)s::timestamptz IS NULL OR published_at < %(end)s)"
-)
-
-UPDATE_CONTENT_SQL = (
-    "UPDATE articles SET "
-    + ", ".join(f"{column} = %s" for column in CONTENT_COLUMNS)
-    + ", updated_at = now() WHERE id = %s"
-)
 
 
 def _window_batches(
-    database_url: str, columns: str, start, end
-) -> Iterator[tuple[object, list[dict]]]:
-    """Rows of the window in id order, one batch per transaction (the connection is yielded)."""
+    database_url: str, start: datetime | None, end: datetime | None
+) -> Iterator[tuple[psycopg.Connection, list[StoredArticle]]]:
+    """Articles of the window in id order, one batch per transaction (with its connection)."""
     last_id = 0
     while True:
         with connect(database_url) as conn, conn.transaction():
-            rows = conn.execute(
-                f"SELECT {columns} FROM articles WHERE id > %(last)s AND {WINDOW_SQL}"
-                " ORDER BY id LIMIT %(limit)s",
-                {"last": last_id, "start": start, "end": end, "limit": BATCH},
-            ).fetchall()
+            rows = articles.in_window(conn, last_id, start, end, BATCH)
             if not rows:
                 return
             yield conn, rows
-            last_id = rows[-1]["id"]
+            last_id = rows[-1].id
 
 
-def _apply_tags(conn, tagger: Tagger, row: dict) -> bool:
+def _apply_tags(conn: psycopg.Connection, tagger: Tagger, row: StoredArticle) -> bool:
     """Tag one article; True when its tags changed."""
-    tags = tagger.tag(row["title"], row["text"])
+    tags = tagger.tag(row.title, row.text)
+    articles.save_tags(conn, row.id, tags, tagger.version)
     mentions = [m.as_dict() for m in tags.mentions]
-    conn.execute(
-        "UPDATE articles SET groups = %s, groups_with_ancestors = %s, mentions = %s,"
-        " watchlist_version = %s, updated_at = now() WHERE id = %s",
-        (tags.groups, tags.groups_with_ancestors, Jsonb(mentions), tagger.version, row["id"]),
-    )
-    return tags.groups != list(row["groups"]) or mentions != row["mentions"]
+    return tags.groups != list(row.groups) or mentions != row.mentions
 
 
 def retag_articles(
@@ -75,82 +59,100 @@ def retag_articles(
     database_url = settings.require_database()
     tagger = tagger_for(database_url, watchlist, settings.cache_dir)
     changed = 0
-    for conn, rows in _window_batches(
-        database_url, "id, title, text, groups, mentions, watchlist_version", start, end
-    ):
-        updated = [row["id"] for row in rows if _apply_tags(conn, tagger, row)]
+    for conn, rows in _window_batches(database_url, start, end):
+        updated = [row.id for row in rows if _apply_tags(conn, tagger, row)]
         # A document names the watchlist version that tagged it: re-index those whose
         # version moved even where the tags stayed the same.
-        restamped = [row["id"] for row in rows if row["watchlist_version"] != tagger.version]
-        enqueue(conn, sorted(set(updated) | set(restamped)))
+        restamped = [row.id for row in rows if row.watchlist_version != tagger.version]
+        outbox.enqueue(conn, sorted(set(updated) | set(restamped)))
         changed += len(updated)
     return changed, tagger.version or 0
-
-
-def _leave_cluster(conn, article_id: int, cluster_id: int | None) -> list[int]:
-    conn.execute(
-        "UPDATE articles SET cluster_id = NULL, is_original = true, duplicate_of = NULL WHERE id = %s",
-        (article_id,),
-    )
-    conn.execute("DELETE FROM lsh_buckets WHERE article_id = %s", (article_id,))
-    return refresh_cluster(conn, cluster_id) if cluster_id else []
 
 
 def reprocess_window(
     settings: Settings, start: datetime | None, end: datetime | None
 ) -> dict[str, int]:
-    """Re-extract from stored raw HTML, re-dedupe (when the text changed), re-tag, re-index."""
+    """Re-extract from stored raw HTML, re-decide the article as ingestion does (URLs,
+    outlet link, date), re-dedupe when its text or links changed, re-tag, re-index."""
     database_url = settings.require_database()
     tagger = tagger_for(database_url, settings.watchlist_path, settings.cache_dir)
     counts = {"articles": 0, "text_changed": 0, "tags_changed": 0, "failed": 0}
-    columns = "id, canonical_url, source, syndicated_from, title, text, groups, mentions, cluster_id, first_seen_at"
-    for conn, rows in _window_batches(database_url, columns, start, end):
+    for conn, rows in _window_batches(database_url, start, end):
+        sites = feeds.site_urls(conn)
         touched: list[int] = []
         for row in rows:
             counts["articles"] += 1
-            raw = conn.execute(
-                "SELECT html_packed, codec, url FROM raw_pages WHERE article_id = %s",
-                (row["id"],),
-            ).fetchone()
-            if raw is None:
+            changed = _reprocess_one(conn, row, sites, settings)
+            if changed is None:
                 counts["failed"] += 1
                 continue
-            html = raw_pages.unpack(raw["html_packed"], raw["codec"])
-            extracted = extract_article(html, raw["url"])
-            if extracted.status != "stored":
-                counts["failed"] += 1
-                continue
-            feed_date = conn.execute(
-                "SELECT min(published_at) AS d FROM entries WHERE article_id = %s", (row["id"],)
-            ).fetchone()["d"]
-            published_at, published_source = choose_published_at(
-                extracted.published, feed_date, row["first_seen_at"]
-            )
-            title = extracted.title or row["title"]
-            conn.execute(
-                UPDATE_CONTENT_SQL,
-                (*content_values(title, extracted, published_at, published_source), row["id"]),
-            )
-            if extracted.text != row["text"] or title != row["title"]:
+            row, moved = changed
+            if moved:
                 counts["text_changed"] += 1
                 lock(conn)
-                touched += _leave_cluster(conn, row["id"], row["cluster_id"])
+                touched += leave_cluster(conn, row.id, row.cluster_id)
                 touched += dedupe_article(
                     conn,
-                    row["id"],
-                    row["source"],
-                    row["canonical_url"],
-                    row["syndicated_from"],
-                    title,
-                    extracted.text,
+                    row.id,
+                    row.source,
+                    row.canonical_url,
+                    row.syndicated_from,
+                    row.title,
+                    row.text,
                     settings.dedup,
                 )
-            if _apply_tags(conn, tagger, {**row, "title": title, "text": extracted.text}):
+            if _apply_tags(conn, tagger, row):
                 counts["tags_changed"] += 1
-                touched.append(row["id"])
-        enqueue(conn, sorted(set(touched)))
+                touched.append(row.id)
+        outbox.enqueue(conn, sorted(set(touched)))
     report = index_pending(settings)
     return {**counts, "indexed": report.indexed, "index_failed": report.failed}
+
+
+def _reprocess_one(
+    conn: psycopg.Connection, row: StoredArticle, sites: list[str], settings: Settings
+) -> tuple[StoredArticle, bool] | None:
+    """Extract the stored page again and write what `build_article` decides; returns the
+    row as it now is and whether its text or links moved (None: nothing to re-extract)."""
+    raw = raw_pages.of_article(conn, row.id)
+    if raw is None:
+        return None
+    html, fetched_url = raw
+    extracted = extract_article(html, fetched_url)
+    if extracted.status != ExtractionStatus.STORED:
+        return None
+    try:
+        final_url = normalise_url(fetched_url)
+    except InvalidURL:
+        final_url = row.url
+    content = build_article(
+        extracted,
+        headline(extracted, row.title),
+        final_url,
+        row.source,
+        sites,
+        row.first_seen_at,
+        entries.earliest_feed_date(conn, row.id),
+        datetime.now(UTC),
+    )
+    if not articles.update_content(conn, row.id, content):
+        # Its new canonical URL or body is another stored article's: keep its identity.
+        content = dataclasses.replace(content, canonical_url=row.canonical_url, body_hash=None)
+        articles.update_content(conn, row.id, content)
+    updated = dataclasses.replace(
+        row,
+        canonical_url=content.canonical_url,
+        syndicated_from=content.syndicated_from,
+        title=content.title,
+        text=extracted.text,
+    )
+    moved = (updated.text, updated.title, updated.canonical_url, updated.syndicated_from) != (
+        row.text,
+        row.title,
+        row.canonical_url,
+        row.syndicated_from,
+    )
+    return updated, moved
 
 
 def reindex_window(
@@ -171,9 +173,8 @@ def reindex_window(
     target = target_index or settings.index
     if target_index:
         indexer.ensure_target_index(es, settings.index, target_index)
-    ids = [
-        row["id"] for _conn, rows in _window_batches(database_url, "id", start, end) for row in rows
-    ]
+    with connect(database_url) as conn:
+        ids = articles.ids_in_window(conn, start, end)
     report = indexer.index_articles(database_url, es, target, ids)
     result: dict[str, int | str] = {
         "articles": len(ids),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -134,3 +136,38 @@ def upgrade(database_url: str) -> list[str]:
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
     return applied_now
+
+
+class ConnectionPool:
+    """At most `size` connections, opened when first needed and shared by threads: one
+    ingest holds a known number of PostgreSQL connections whatever its thread count."""
+
+    def __init__(self, database_url: str, size: int) -> None:
+        self.database_url = database_url
+        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._all: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A connection for the block's duration (waits while all `size` are in use)."""
+        with self._slots:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = None
+            if conn is None or conn.closed or conn.broken:
+                conn = connect(self.database_url)
+                with self._lock:
+                    self._all.append(conn)
+            try:
+                yield conn
+            finally:
+                self._idle.put(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._all = self._all, []
+        for conn in connections:
+            conn.close()

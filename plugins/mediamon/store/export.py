@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import TextIO
 
+from mediamon.store import outbox
 from mediamon.store.db import connect
 
 EXPORT_SQL = """
@@ -43,10 +44,4 @@ def export_articles(database_url: str, stream: TextIO, since: date | None = None
 def requeue(database_url: str, since: date | None = None) -> int:
     """Queue every article (published on or after `since`) for re-indexing."""
     with connect(database_url) as conn, conn.transaction():
-        return conn.execute(
-            "INSERT INTO index_outbox (article_id)"
-            " SELECT id FROM articles WHERE %(since)s::date IS NULL OR published_at >= %(since)s::date"
-            " ON CONFLICT (article_id) DO UPDATE SET enqueued_at = now(), attempts = 0,"
-            " last_error = NULL, dead_letter = false",
-            {"since": since},
-        ).rowcount
+        return outbox.requeue(conn, since)

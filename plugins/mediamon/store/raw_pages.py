@@ -1,4 +1,5 @@
-"""Raw pages as raw_pages keeps them: the decoded HTML, compressed by mediamon.
+"""The raw_pages table: each article's decoded HTML, compressed by mediamon, so that
+backfills re-extract without fetching.
 
 zstd at level 1 (rows stored before migration 0005 hold gzip). Compressed before it
 reaches PostgreSQL, whose own TOAST compression is pglz on servers built without lz4.
@@ -7,10 +8,23 @@ reaches PostgreSQL, whose own TOAST compression is pglz on servers built without
 from __future__ import annotations
 
 import gzip
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+import psycopg
 import zstandard
 
 CODEC = "zstd"
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    article_id: int
+    url: str
+    status_code: int | None
+    content_type: str | None
+    encoding: str | None
+    html_packed: bytes  # pack()ed
 
 
 def pack(html: str) -> bytes:
@@ -23,3 +37,23 @@ def unpack(data: bytes, codec: str) -> str:
     if codec == "gzip":
         return gzip.decompress(data).decode()
     raise ValueError(f"unknown raw page codec: {codec!r}")
+
+
+def insert(conn: psycopg.Connection, pages: Sequence[StoredPage]) -> None:
+    conn.cursor().executemany(
+        "INSERT INTO raw_pages"
+        " (article_id, url, status_code, content_type, encoding, html_packed, codec)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        [
+            (p.article_id, p.url, p.status_code, p.content_type, p.encoding, p.html_packed, CODEC)
+            for p in pages
+        ],
+    )
+
+
+def of_article(conn: psycopg.Connection, article_id: int) -> tuple[str, str] | None:
+    """(decoded HTML, URL it was fetched from) of a stored article, if kept."""
+    row = conn.execute(
+        "SELECT html_packed, codec, url FROM raw_pages WHERE article_id = %s", (article_id,)
+    ).fetchone()
+    return None if row is None else (unpack(row["html_packed"], row["codec"]), row["url"])
