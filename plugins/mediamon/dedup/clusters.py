@@ -18,8 +18,6 @@ from collections import Counter, defaultdict
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-import psycopg
-
 from mediamon.dedup.fingerprint import (
     Fingerprint,
     excerpt_containment,
@@ -30,7 +28,7 @@ from mediamon.dedup.fingerprint import (
     story_words,
 )
 from mediamon.settings import DedupSettings
-from mediamon.store.db import int_array
+from mediamon.store.db import Connection, int_array
 
 DEDUP_LOCK = 0x6D6D_0002
 BOILERPLATE_MIN_PAGES = 3
@@ -188,11 +186,11 @@ class _Evidence:
     pointing: list[int] = field(default_factory=list)
 
 
-def lock(conn: psycopg.Connection) -> None:
+def lock(conn: Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUP_LOCK,))
 
 
-def refresh_clusters(conn: psycopg.Connection, cluster_ids: list[int]) -> list[int]:
+def refresh_clusters(conn: Connection, cluster_ids: list[int]) -> list[int]:
     """Recompute clusters' original, size and outlets; returns members whose fields changed."""
     ids = int_array(cluster_ids)
     changed = [row["id"] for row in conn.execute(REFRESH_SQL, {"c": ids}).fetchall()]
@@ -204,11 +202,11 @@ def refresh_clusters(conn: psycopg.Connection, cluster_ids: list[int]) -> list[i
     return changed
 
 
-def refresh_cluster(conn: psycopg.Connection, cluster_id: int) -> list[int]:
+def refresh_cluster(conn: Connection, cluster_id: int) -> list[int]:
     return refresh_clusters(conn, [cluster_id])
 
 
-def leave_cluster(conn: psycopg.Connection, article_id: int, cluster_id: int | None) -> list[int]:
+def leave_cluster(conn: Connection, article_id: int, cluster_id: int | None) -> list[int]:
     """Take an article out of its cluster (its text changed); returns members that changed."""
     conn.execute(
         "UPDATE articles SET cluster_id = NULL, is_original = true, duplicate_of = NULL"
@@ -230,7 +228,7 @@ def _similar(fp: Fingerprint, other: tuple[int, ...], settings: DedupSettings) -
 
 
 def dedupe_article(
-    conn: psycopg.Connection,
+    conn: Connection,
     article_id: int,
     source: str,
     canonical_url: str,
@@ -245,7 +243,7 @@ def dedupe_article(
 
 
 def dedupe_stories(
-    conn: psycopg.Connection,
+    conn: Connection,
     stories: list[Story],
     settings: DedupSettings,
     templates: dict[str, frozenset[int]] | None = None,
@@ -330,7 +328,7 @@ class _Buckets:
 
 
 def _write_outcomes(
-    conn: psycopg.Connection,
+    conn: Connection,
     ids: list[int],
     fingerprints: list[Fingerprint],
     buckets: _Buckets,
@@ -412,7 +410,7 @@ def _root(merged_into: dict[int, int], cluster_id: int) -> int:
 
 
 def _read_evidence(
-    conn: psycopg.Connection,
+    conn: Connection,
     ids: list[int],
     stories: list[Story],
     fingerprints: list[Fingerprint],

@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from mediamon.demo import variants
-from mediamon.demo.articles import SourceArticle, load_articles
+from mediamon.demo.sources import SourceArticle, load_articles
 from mediamon.demo.pages import FeedEntry, Outlet, Page, render_feed, render_page
 from mediamon.settings import PROJECT_ROOT
 

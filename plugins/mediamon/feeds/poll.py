@@ -29,7 +29,7 @@ from mediamon.fetch.urls import host_key, source_of
 from mediamon.store import entries as entries_table
 from mediamon.store import feeds as feeds_table
 from mediamon.store import hosts
-from mediamon.store.db import ConnectionPool, connect
+from mediamon.store.db import Connection, ConnectionPool, connect
 from mediamon.store.feeds import NewFeed, PollFailure, PollSuccess
 from mediamon.vocabulary import POLL_SUCCESSES, PollStatus
 
@@ -92,7 +92,7 @@ def due_feeds(
 
 
 def _record_entries_one_by_one(
-    conn: psycopg.Connection, feed_id: int, parsed: ParsedFeed
+    conn: Connection, feed_id: int, parsed: ParsedFeed
 ) -> tuple[int, list[str]]:
     """Insert the entries one at a time, each in its own savepoint; returns how many were
     new and a reason for each entry PostgreSQL refused."""

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
-
 from mediamon.dedup.clusters import dedupe_article, leave_cluster, lock
 from mediamon.extract.article import extract_article
 from mediamon.extract.content import build_article, headline
@@ -22,7 +20,7 @@ from mediamon.search import indexer
 from mediamon.settings import Settings
 from mediamon.store import articles, entries, feeds, outbox, raw_pages
 from mediamon.store.articles import StoredArticle
-from mediamon.store.db import connect
+from mediamon.store.db import Connection, connect
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.versions import tagger_for
 from mediamon.vocabulary import ExtractionStatus
@@ -32,7 +30,7 @@ BATCH = 200
 
 def _window_batches(
     database_url: str, start: datetime | None, end: datetime | None
-) -> Iterator[tuple[psycopg.Connection, list[StoredArticle]]]:
+) -> Iterator[tuple[Connection, list[StoredArticle]]]:
     """Articles of the window in id order, one batch per transaction (with its connection)."""
     last_id = 0
     while True:
@@ -44,7 +42,7 @@ def _window_batches(
             last_id = rows[-1].id
 
 
-def _apply_tags(conn: psycopg.Connection, tagger: Tagger, row: StoredArticle) -> bool:
+def _apply_tags(conn: Connection, tagger: Tagger, row: StoredArticle) -> bool:
     """Tag one article; True when its tags changed."""
     tags = tagger.tag(row.title, row.text)
     articles.save_tags(conn, row.id, tags, tagger.version)
@@ -110,7 +108,7 @@ def reprocess_window(
 
 
 def _reprocess_one(
-    conn: psycopg.Connection, row: StoredArticle, sites: list[str], settings: Settings
+    conn: Connection, row: StoredArticle, sites: list[str], settings: Settings
 ) -> tuple[StoredArticle, bool] | None:
     """Extract the stored page again and write what `build_article` decides; returns the
     row as it now is and whether its text or links moved (None: nothing to re-extract)."""

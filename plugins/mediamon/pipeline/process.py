@@ -16,7 +16,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 
-import psycopg
 from pebble import ProcessPool
 
 from mediamon.fetch.client import Fetcher
@@ -28,7 +27,7 @@ from mediamon.pipeline.timing import StageClock
 from mediamon.pipeline.worker import PageToPrepare, prepare_pages
 from mediamon.settings import Settings
 from mediamon.store import entries, feeds
-from mediamon.store.db import connect
+from mediamon.store.db import Connection, connect
 from mediamon.store.entries import Entry
 from mediamon.tagging.matcher import Tagger
 from mediamon.vocabulary import EntryStatus, ExtractionStatus
@@ -66,14 +65,14 @@ class Processor:
         # One connection per thread (the loop's and the store thread's), kept open: a new
         # one per page costs a TCP and SCRAM handshake. Two in all.
         self._local = threading.local()
-        self._connections: list[psycopg.Connection] = []
+        self._connections: list[Connection] = []
         self._connections_lock = threading.Lock()
         self._store = StoreContext(
             self.transaction, [], tagger.version, settings.dedup, {}, self.clock
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[psycopg.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:
             conn = self._local.conn = connect(self.database_url)

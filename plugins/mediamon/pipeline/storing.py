@@ -18,13 +18,14 @@ from mediamon.pipeline.triage import close_known
 from mediamon.settings import DedupSettings
 from mediamon.store import articles, entries, outbox, raw_pages
 from mediamon.store.articles import NewArticle
+from mediamon.store.db import Connection
 from mediamon.vocabulary import EntryStatus
 
 # What PostgreSQL says of one bad value (not of the server or the connection): the batch
 # is then stored page by page, so that only the page holding it fails.
 PAGE_REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
 
-Transaction = Callable[[], AbstractContextManager[psycopg.Connection]]
+Transaction = Callable[[], AbstractContextManager[Connection]]
 
 
 @dataclass

@@ -3,13 +3,12 @@ means for its entries (retry later, skip, fail), each with a one-line reason."""
 
 from __future__ import annotations
 
-import psycopg
-
 from mediamon.fetch import robots
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.urls import host_key
 from mediamon.pipeline.pages import Page, ProcessReport
 from mediamon.store import articles, entries, feeds, hosts, outbox
+from mediamon.store.db import Connection
 from mediamon.vocabulary import EntryStatus, ErrorClass, RobotsVerdict
 
 # Failures worth another try later (with back-off); any other fails the entry.
@@ -25,7 +24,7 @@ SOFT_ERRORS = frozenset(
 
 
 def pages_to_fetch(
-    conn: psycopg.Connection, fetcher: Fetcher, pages: list[Page], report: ProcessReport
+    conn: Connection, fetcher: Fetcher, pages: list[Page], report: ProcessReport
 ) -> list[Page]:
     """The pages still to fetch: not stored yet, host not deferred, robots.txt allows.
 
@@ -58,7 +57,7 @@ def pages_to_fetch(
     return to_fetch
 
 
-def _host_rules(conn: psycopg.Connection, fetcher: Fetcher, page_url: str) -> tuple[str, str]:
+def _host_rules(conn: Connection, fetcher: Fetcher, page_url: str) -> tuple[str, str]:
     """(status, robots.txt body) for the page's host, from the per-host cache or fetched."""
     host = host_key(page_url)
     cached = hosts.cached_robots(conn, host, robots.CACHE_FOR, robots.RETRY_UNAVAILABLE_AFTER)
@@ -70,7 +69,7 @@ def _host_rules(conn: psycopg.Connection, fetcher: Fetcher, page_url: str) -> tu
 
 
 def _robots_allow(
-    conn: psycopg.Connection,
+    conn: Connection,
     fetcher: Fetcher,
     page: Page,
     rules: dict[str, tuple[str, str]],
@@ -92,7 +91,7 @@ def _robots_allow(
     return False
 
 
-def record_fetch_failure(conn: psycopg.Connection, page: Page, report: ProcessReport) -> None:
+def record_fetch_failure(conn: Connection, page: Page, report: ProcessReport) -> None:
     """A page that was not fetched: skipped (not HTML), retried later (a soft failure; the
     host deferred when it asked), or failed."""
     fetched = page.fetched
@@ -117,9 +116,7 @@ def record_fetch_failure(conn: psycopg.Connection, page: Page, report: ProcessRe
     report.outcomes.append(f"{page.page_url}: {reason}")
 
 
-def close_known(
-    conn: psycopg.Connection, pages: list[tuple[Page, int | None]], reason: str
-) -> None:
+def close_known(conn: Connection, pages: list[tuple[Page, int | None]], reason: str) -> None:
     """Close pages that are stored articles already; re-index those a feed not yet linked
     to them now lists (the search document's `feed_ids` would be stale)."""
     if not pages:

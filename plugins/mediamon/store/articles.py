@@ -14,6 +14,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from mediamon.extract.content import ArticleContent
+from mediamon.store.db import Connection
 from mediamon.tagging.matcher import Tags
 
 CONTENT_COLUMNS = (
@@ -66,9 +67,7 @@ def _content_values(content: ArticleContent) -> tuple:
     )
 
 
-def insert(
-    conn: psycopg.Connection, articles: Sequence[NewArticle], now: datetime
-) -> list[int | None]:
+def insert(conn: Connection, articles: Sequence[NewArticle], now: datetime) -> list[int | None]:
     """Insert the articles in one round trip; each one's id, or None when the document is
     stored already (same canonical URL, or the same outlet's same headline and body)."""
     rows = [
@@ -98,7 +97,7 @@ def insert(
     return ids
 
 
-def stored_as(conn: psycopg.Connection, contents: Sequence[ArticleContent]) -> list[int | None]:
+def stored_as(conn: Connection, contents: Sequence[ArticleContent]) -> list[int | None]:
     """For contents whose insert found them stored: the stored article of each (by
     canonical URL, else by outlet and body hash)."""
     by_url = {
@@ -120,7 +119,7 @@ def stored_as(conn: psycopg.Connection, contents: Sequence[ArticleContent]) -> l
     return [by_url.get(c.canonical_url) or by_body.get((c.source, c.body_hash)) for c in contents]
 
 
-def by_canonical_url(conn: psycopg.Connection, urls: list[str]) -> dict[str, int]:
+def by_canonical_url(conn: Connection, urls: list[str]) -> dict[str, int]:
     return {
         row["canonical_url"]: row["id"]
         for row in conn.execute(
@@ -129,7 +128,7 @@ def by_canonical_url(conn: psycopg.Connection, urls: list[str]) -> dict[str, int
     }
 
 
-def update_content(conn: psycopg.Connection, article_id: int, content: ArticleContent) -> bool:
+def update_content(conn: Connection, article_id: int, content: ArticleContent) -> bool:
     """Write re-extracted content; False (nothing written) when its new canonical URL or
     body hash is another stored article's."""
     try:
@@ -149,7 +148,7 @@ def update_content(conn: psycopg.Connection, article_id: int, content: ArticleCo
     return True
 
 
-def save_tags(conn: psycopg.Connection, article_id: int, tags: Tags, version: int | None) -> None:
+def save_tags(conn: Connection, article_id: int, tags: Tags, version: int | None) -> None:
     conn.execute(
         "UPDATE articles SET groups = %s, groups_with_ancestors = %s, mentions = %s,"
         " watchlist_version = %s, updated_at = now() WHERE id = %s",
@@ -189,7 +188,7 @@ _WINDOW_SQL = (
 
 
 def in_window(
-    conn: psycopg.Connection,
+    conn: Connection,
     after_id: int,
     start: datetime | None,
     end: datetime | None,
@@ -205,9 +204,7 @@ def in_window(
         ).fetchall()
 
 
-def ids_in_window(
-    conn: psycopg.Connection, start: datetime | None, end: datetime | None
-) -> list[int]:
+def ids_in_window(conn: Connection, start: datetime | None, end: datetime | None) -> list[int]:
     return [
         row["id"]
         for row in conn.execute(

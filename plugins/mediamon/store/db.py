@@ -9,12 +9,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import psycopg.conninfo
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from mediamon.settings import PROJECT_ROOT
+
+# Every connection mediamon opens returns rows as dicts (column name -> value).
+Connection = psycopg.Connection[DictRow]
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -59,7 +63,7 @@ def _check_url(database_url: str) -> None:
     )
 
 
-def connect(database_url: str, **kwargs) -> psycopg.Connection:
+def connect(database_url: str, **kwargs: Any) -> Connection:
     _check_url(database_url)
     try:
         return psycopg.connect(database_url, row_factory=dict_row, connect_timeout=5, **kwargs)
@@ -92,7 +96,7 @@ def describe_failure(exc: psycopg.OperationalError) -> str:
 
 
 @contextmanager
-def transaction(database_url: str) -> Iterator[psycopg.Connection]:
+def transaction(database_url: str) -> Iterator[Connection]:
     """A connection whose work commits on success and rolls back on error."""
     with connect(database_url) as conn, conn.transaction():
         yield conn
@@ -107,7 +111,7 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-def applied_versions(conn: psycopg.Connection) -> set[int]:
+def applied_versions(conn: Connection) -> set[int]:
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version integer PRIMARY KEY, name text NOT NULL,"
@@ -144,13 +148,13 @@ class ConnectionPool:
 
     def __init__(self, database_url: str, size: int) -> None:
         self.database_url = database_url
-        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[Connection] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
-        self._all: list[psycopg.Connection] = []
+        self._all: list[Connection] = []
         self._lock = threading.Lock()
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    def connection(self) -> Iterator[Connection]:
         """A connection for the block's duration (waits while all `size` are in use)."""
         with self._slots:
             try:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psutil
-import psycopg
 from psycopg.rows import class_row
 
 from mediamon.feeds.parse import FeedEntry
+from mediamon.store.db import Connection
 from mediamon.vocabulary import EntryStatus
 
 LEASE = timedelta(minutes=15)
@@ -46,7 +46,7 @@ class Entry:
 
 
 # -- polling ----------------------------------------------------------------------------------
-def record(conn: psycopg.Connection, feed_id: int, entries: Sequence[FeedEntry]) -> int:
+def record(conn: Connection, feed_id: int, entries: Sequence[FeedEntry]) -> int:
     """Insert the feed's entries not seen before, in feed order; returns how many were new.
 
     One statement for the whole feed: a statement per entry cost about as much CPU as
@@ -73,7 +73,7 @@ def record(conn: psycopg.Connection, feed_id: int, entries: Sequence[FeedEntry])
     )
 
 
-def record_one(conn: psycopg.Connection, feed_id: int, entry: FeedEntry) -> bool:
+def record_one(conn: Connection, feed_id: int, entry: FeedEntry) -> bool:
     """Insert one entry (in the caller's savepoint); True when it was new."""
     row = conn.execute(
         "INSERT INTO entries (feed_id, guid, link, page_url, title, summary, published_at)"
@@ -106,7 +106,7 @@ def _holder_alive(holder: str) -> bool:
         return False
 
 
-def release_dead_leases(conn: psycopg.Connection) -> int:
+def release_dead_leases(conn: Connection) -> int:
     """Free the leases of processes on this host that died holding them (killed tasks)."""
     holders = [
         row["leased_by"]
@@ -126,7 +126,7 @@ def release_dead_leases(conn: psycopg.Connection) -> int:
     ).rowcount
 
 
-def claim(conn: psycopg.Connection, limit: int) -> list[Entry]:
+def claim(conn: Connection, limit: int) -> list[Entry]:
     """Lease up to `limit` due entries to this process (other workers skip them).
 
     `conn` in a transaction of its own: the leases hold once it commits. (A connection per
@@ -155,7 +155,7 @@ def claim(conn: psycopg.Connection, limit: int) -> list[Entry]:
         ).fetchall()
 
 
-def pending_count(conn: psycopg.Connection) -> int:
+def pending_count(conn: Connection) -> int:
     return conn.execute(
         "SELECT count(*) AS n FROM entries WHERE status = %s AND next_attempt_at <= now()",
         (EntryStatus.PENDING,),
@@ -164,7 +164,7 @@ def pending_count(conn: psycopg.Connection) -> int:
 
 # -- outcomes ---------------------------------------------------------------------------------
 def finish(
-    conn: psycopg.Connection,
+    conn: Connection,
     pages: Iterable[tuple[Sequence[Entry], int | None]],
     status: EntryStatus,
     reason: str | None,
@@ -182,7 +182,7 @@ def finish(
 
 
 def retry_later(
-    conn: psycopg.Connection,
+    conn: Connection,
     entries: Sequence[Entry],
     reason: str,
     not_before: datetime | None = None,
@@ -208,7 +208,7 @@ def retry_later(
     return EntryStatus.PENDING
 
 
-def release(conn: psycopg.Connection, entries: Sequence[Entry]) -> int:
+def release(conn: Connection, entries: Sequence[Entry]) -> int:
     """Hand claimed entries back unprocessed: no lease, and the claim's attempt undone."""
     return conn.execute(
         "UPDATE entries SET leased_until = NULL, leased_by = NULL,"
@@ -219,7 +219,7 @@ def release(conn: psycopg.Connection, entries: Sequence[Entry]) -> int:
 
 # -- what other stages read -------------------------------------------------------------------
 def feeds_listing(
-    conn: psycopg.Connection, article_ids: list[int], besides: list[int]
+    conn: Connection, article_ids: list[int], besides: list[int]
 ) -> set[tuple[int, int]]:
     """(feed id, article id) pairs of entries already linked to the articles, leaving out
     the entries `besides`."""
@@ -233,14 +233,14 @@ def feeds_listing(
     }
 
 
-def earliest_feed_date(conn: psycopg.Connection, article_id: int) -> datetime | None:
+def earliest_feed_date(conn: Connection, article_id: int) -> datetime | None:
     """The earliest date a feed gave for the article (its entries' published_at)."""
     return conn.execute(
         "SELECT min(published_at) AS d FROM entries WHERE article_id = %s", (article_id,)
     ).fetchone()["d"]
 
 
-def known_pages(conn: psycopg.Connection, page_urls: list[str]) -> dict[str, int]:
+def known_pages(conn: Connection, page_urls: list[str]) -> dict[str, int]:
     """Page URLs already linked to a stored article, by any entry."""
     return {
         row["page_url"]: row["article_id"]

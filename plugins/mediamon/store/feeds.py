@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from psycopg.types.json import Jsonb
+
+from mediamon.store.db import Connection
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class PollFailure:
     polled_at: datetime
 
 
-def add(conn: psycopg.Connection, feeds: Sequence[NewFeed]) -> int:
+def add(conn: Connection, feeds: Sequence[NewFeed]) -> int:
     """Insert feeds not yet known; returns how many were new."""
     added = 0
     for feed in feeds:
@@ -61,20 +62,20 @@ def add(conn: psycopg.Connection, feeds: Sequence[NewFeed]) -> int:
     return added
 
 
-def due(conn: psycopg.Connection, limit: int | None = None) -> list[dict]:
+def due(conn: Connection, limit: int | None = None) -> list[dict]:
     return conn.execute(
         "SELECT * FROM feeds WHERE next_poll_at <= now() ORDER BY next_poll_at, id LIMIT %s",
         (limit,),
     ).fetchall()
 
 
-def by_ids(conn: psycopg.Connection, feed_ids: list[int]) -> list[dict]:
+def by_ids(conn: Connection, feed_ids: list[int]) -> list[dict]:
     return conn.execute(
         "SELECT * FROM feeds WHERE id = ANY(%s) ORDER BY id", (feed_ids,)
     ).fetchall()
 
 
-def make_due(conn: psycopg.Connection, feed_ids: list[int] | None = None) -> None:
+def make_due(conn: Connection, feed_ids: list[int] | None = None) -> None:
     """Make feeds due now (a manual `ingest` polls every listed feed)."""
     if feed_ids is None:
         conn.execute("UPDATE feeds SET next_poll_at = now()")
@@ -82,12 +83,12 @@ def make_due(conn: psycopg.Connection, feed_ids: list[int] | None = None) -> Non
         conn.execute("UPDATE feeds SET next_poll_at = now() WHERE id = ANY(%s)", (feed_ids,))
 
 
-def lock(conn: psycopg.Connection, feed_id: int) -> dict | None:
+def lock(conn: Connection, feed_id: int) -> dict | None:
     """The feed's row, locked until the transaction ends (one poll records at a time)."""
     return conn.execute("SELECT * FROM feeds WHERE id = %s FOR UPDATE", (feed_id,)).fetchone()
 
 
-def save_failure(conn: psycopg.Connection, feed_id: int, failure: PollFailure) -> None:
+def save_failure(conn: Connection, feed_id: int, failure: PollFailure) -> None:
     conn.execute(
         "UPDATE feeds SET last_status = %s, last_error = %s, last_http_status = %s,"
         " failures = %s, consecutive_failures = %s, next_poll_at = %s, last_polled_at = %s,"
@@ -105,7 +106,7 @@ def save_failure(conn: psycopg.Connection, feed_id: int, failure: PollFailure) -
     )
 
 
-def save_success(conn: psycopg.Connection, feed_id: int, success: PollSuccess) -> None:
+def save_success(conn: Connection, feed_id: int, success: PollSuccess) -> None:
     conn.execute(
         "UPDATE feeds SET last_status = %s, last_error = %s, last_http_status = %s,"
         " etag = coalesce(%s, etag), last_modified = coalesce(%s, last_modified),"
@@ -133,13 +134,13 @@ def save_success(conn: psycopg.Connection, feed_id: int, success: PollSuccess) -
     )
 
 
-def site_urls(conn: psycopg.Connection) -> list[str]:
+def site_urls(conn: Connection) -> list[str]:
     """The outlets' home pages, as their feeds name them (which outlet a page belongs to)."""
     rows = conn.execute("SELECT DISTINCT site_url FROM feeds WHERE site_url IS NOT NULL")
     return [row["site_url"] for row in rows]
 
 
-def robots_policies(conn: psycopg.Connection, feed_ids: list[int]) -> dict[int, bool]:
+def robots_policies(conn: Connection, feed_ids: list[int]) -> dict[int, bool]:
     """Whether each feed's pages are fetched under robots.txt."""
     return {
         row["id"]: row["respect_robots"]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import psycopg
+from mediamon.store.db import Connection
 
 
-def defer(conn: psycopg.Connection, host: str, until: datetime) -> None:
+def defer(conn: Connection, host: str, until: datetime) -> None:
     """Fetch nothing from `host` before `until`. A deferral is only ever lengthened: a
     shorter one (a later 503's Retry-After, say) never cuts short what a 429 asked for."""
     conn.execute(
@@ -20,7 +20,7 @@ def defer(conn: psycopg.Connection, host: str, until: datetime) -> None:
     )
 
 
-def deferred(conn: psycopg.Connection, hosts: list[str]) -> dict[str, datetime]:
+def deferred(conn: Connection, hosts: list[str]) -> dict[str, datetime]:
     """The hosts among `hosts` that asked us to wait, and until when."""
     return {
         row["host"]: row["deferred_until"]
@@ -32,7 +32,7 @@ def deferred(conn: psycopg.Connection, hosts: list[str]) -> dict[str, datetime]:
 
 
 def cached_robots(
-    conn: psycopg.Connection, host: str, fresh_for: timedelta, retry_unavailable_after: timedelta
+    conn: Connection, host: str, fresh_for: timedelta, retry_unavailable_after: timedelta
 ) -> tuple[str, str] | None:
     """(status, body) of the host's robots.txt when read recently enough, else None."""
     row = conn.execute(
@@ -46,7 +46,7 @@ def cached_robots(
     return None
 
 
-def save_robots(conn: psycopg.Connection, host: str, status: str, body: str) -> None:
+def save_robots(conn: Connection, host: str, status: str, body: str) -> None:
     conn.execute(
         "INSERT INTO hosts (host, robots_status, robots_txt, robots_fetched_at)"
         " VALUES (%s, %s, %s, now()) ON CONFLICT (host) DO UPDATE SET"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import psycopg
+from mediamon.store.db import Connection
 
 
-def enqueue(conn: psycopg.Connection, article_ids: list[int]) -> None:
+def enqueue(conn: Connection, article_ids: list[int]) -> None:
     if not article_ids:
         return
     conn.execute(
@@ -22,7 +22,7 @@ def enqueue(conn: psycopg.Connection, article_ids: list[int]) -> None:
     )
 
 
-def requeue(conn: psycopg.Connection, since: date | None = None) -> int:
+def requeue(conn: Connection, since: date | None = None) -> int:
     """Queue every article (published on or after `since`) for re-indexing."""
     return conn.execute(
         "INSERT INTO index_outbox (article_id)"

@@ -11,8 +11,9 @@ import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import psycopg
 import zstandard
+
+from mediamon.store.db import Connection
 
 CODEC = "zstd"
 
@@ -39,7 +40,7 @@ def unpack(data: bytes, codec: str) -> str:
     raise ValueError(f"unknown raw page codec: {codec!r}")
 
 
-def insert(conn: psycopg.Connection, pages: Sequence[StoredPage]) -> None:
+def insert(conn: Connection, pages: Sequence[StoredPage]) -> None:
     conn.cursor().executemany(
         "INSERT INTO raw_pages"
         " (article_id, url, status_code, content_type, encoding, html_packed, codec)"
@@ -51,7 +52,7 @@ def insert(conn: psycopg.Connection, pages: Sequence[StoredPage]) -> None:
     )
 
 
-def of_article(conn: psycopg.Connection, article_id: int) -> tuple[str, str] | None:
+def of_article(conn: Connection, article_id: int) -> tuple[str, str] | None:
     """(decoded HTML, URL it was fetched from) of a stored article, if kept."""
     row = conn.execute(
         "SELECT html_packed, codec, url FROM raw_pages WHERE article_id = %s", (article_id,)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 from psycopg.types.json import Jsonb
 
-from mediamon.store.db import connect
+from mediamon.store.db import Connection, connect
 from mediamon.tagging.cache import compiled_tagger
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.watchlist import Watchlist
@@ -33,7 +32,7 @@ def register(database_url: str, watchlist: Watchlist, source: str | None = None)
         return version
 
 
-def _version_of(conn: psycopg.Connection, sha256: str) -> int | None:
+def _version_of(conn: Connection, sha256: str) -> int | None:
     row = conn.execute("SELECT version FROM watchlists WHERE sha256 = %s", (sha256,)).fetchone()
     return row["version"] if row is not None else None
 
