@@ -5,8 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from datetime import UTC, datetime, timedelta
 
-from mediamon.dedup.clusters import Story, dedupe_article, dedupe_stories, story_print
-from mediamon.dedup.fingerprint import line_hash
+from mediamon.dedup.clusters import Story, dedupe_article, dedupe_stories
+from mediamon.dedup.fingerprint import line_hash, story_print
 from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
 from mediamon.store.db import connect
 

@@ -1,12 +1,12 @@
 """Story fingerprints: syndication noise removed, similarity measured on shingles."""
 
-from mediamon.dedup.clusters import story_print
 from mediamon.dedup.fingerprint import (
     excerpt_containment,
     fingerprint,
     line_hash,
     resemblance,
     story_lines,
+    story_print,
 )
 from mediamon.settings import DedupSettings
 

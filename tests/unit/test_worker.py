@@ -2,7 +2,7 @@
 
 import pytest
 
-from mediamon.dedup.clusters import story_print
+from mediamon.dedup.fingerprint import story_print
 from mediamon.pipeline import worker
 from mediamon.settings import DedupSettings
 from mediamon.store import raw_pages
@@ -70,3 +70,21 @@ def test_a_page_that_breaks_extraction_fails_alone_in_its_batch(started_worker, 
     results = worker.prepare_pages([page(), page(b"<html>poison</html>"), page()])
     assert results[1] == "ValueError: no root element"
     assert [r.tags.groups for r in (results[0], results[2])] == [["hamas"], ["hamas"]]
+
+
+def test_extraction_workers_load_no_database_driver():
+    """Workers are forked per run: they import only the pure modules they need."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, mediamon.pipeline.worker; print('psycopg' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "False"

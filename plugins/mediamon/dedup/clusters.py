@@ -15,17 +15,14 @@ an article also finds the copies that came before it in the same batch.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from mediamon.dedup.decisions import Evidence, Story, decide, root_of
 from mediamon.dedup.fingerprint import (
     Fingerprint,
-    excerpt_containment,
-    fingerprint_words,
-    line_hash,
-    resemblance,
+    fingerprint_of,
+    line_hashes_of,
     shingle_sequence,
-    story_words,
 )
 from mediamon.settings import DedupSettings
 from mediamon.store.db import Connection, int_array
@@ -108,84 +105,6 @@ UNION SELECT a.id FROM articles a JOIN resized r ON a.cluster_id = r.cluster_id
 """
 
 
-@dataclass(frozen=True)
-class Story:
-    """A stored article, as clustering sees it."""
-
-    article_id: int
-    source: str
-    canonical_url: str
-    syndicated_from: str | None
-    title: str | None
-    text: str
-    # Computed ahead, in the extraction worker (None: computed here).
-    text_print: StoryPrint | None = None
-
-
-@dataclass(frozen=True)
-class StoryPrint:
-    """What clustering needs from a story's text alone, before PostgreSQL tells which lines
-    are its outlet's template: worth computing in the extraction worker, off the main process."""
-
-    line_hashes: dict[str, int]  # each body line (stripped): its `line_hash`
-    # The lines taken for the outlet's template, as far as the worker knew, and the lines
-    # that passed the noise filters: the fingerprint and bands below are the final ones if
-    # PostgreSQL's counts add no template line among the latter (see `holds_for`).
-    template_lines: frozenset[int]
-    reached_lines: frozenset[int]
-    fingerprint: Fingerprint
-    bands: list[tuple[int, int]]
-
-    def holds_for(self, boilerplate: set[int]) -> bool:
-        """Whether this print is the one made with `boilerplate` as the outlet's template."""
-        return self.template_lines <= boilerplate and not (
-            boilerplate - self.template_lines
-        ).intersection(self.reached_lines)
-
-
-def line_hashes_of(text: str) -> dict[str, int]:
-    return {line.strip(): line_hash(line) for line in text.splitlines() if line.strip()}
-
-
-def story_print(
-    text: str,
-    title: str | None,
-    settings: DedupSettings,
-    template_lines: frozenset[int] = frozenset(),
-) -> StoryPrint:
-    """The story's print, assuming `template_lines` are its outlet's template."""
-    line_hashes = line_hashes_of(text)
-    assumed = frozenset(h for h in line_hashes.values() if h in template_lines)
-    reached: set[int] = set()
-    print_ = _fingerprint(text, title, line_hashes, assumed, settings, reached)
-    return StoryPrint(
-        line_hashes, assumed, frozenset(reached), print_, print_.bands(settings.bands)
-    )
-
-
-def _fingerprint(
-    text: str,
-    title: str | None,
-    line_hashes: dict[str, int],
-    boilerplate: AbstractSet[int],
-    settings: DedupSettings,
-    reached: set[int] | None = None,
-) -> Fingerprint:
-    words = story_words(text, boilerplate, title, line_hashes, reached)
-    return fingerprint_words(words, settings.shingle_size, settings.num_perm)
-
-
-@dataclass
-class _Evidence:
-    """What PostgreSQL knows that one article of the batch could join."""
-
-    previous_cluster: int | None = None
-    exact: list[int] = field(default_factory=list)  # cluster ids
-    named: list[int] = field(default_factory=list)
-    near: list[tuple[int | None, tuple[int, ...]]] = field(default_factory=list)
-    pointing: list[int] = field(default_factory=list)
-
-
 def lock(conn: Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUP_LOCK,))
 
@@ -215,16 +134,6 @@ def leave_cluster(conn: Connection, article_id: int, cluster_id: int | None) -> 
     )
     conn.execute("DELETE FROM lsh_buckets WHERE article_id = %s", (article_id,))
     return refresh_cluster(conn, cluster_id) if cluster_id else []
-
-
-def _similar(fp: Fingerprint, other: tuple[int, ...], settings: DedupSettings) -> bool:
-    """Their real shingles resemble ours, or one contains the other as an excerpt."""
-    if fp.size < settings.min_shingles or len(other) < settings.min_shingles:
-        return False
-    return (
-        resemblance(fp.shingle_hashes, frozenset(other)) >= settings.resemblance
-        or excerpt_containment(fp.shingle_sequence, other) >= settings.containment
-    )
 
 
 def dedupe_article(
@@ -286,7 +195,7 @@ def dedupe_stories(
         if story.text_print and story.text_print.holds_for(boilerplate):
             fp, pairs = story.text_print.fingerprint, story.text_print.bands
         else:
-            fp = _fingerprint(story.text, story.title, lines, boilerplate, settings)
+            fp = fingerprint_of(story.text, story.title, lines, boilerplate, settings)
             pairs = fp.bands(settings.bands)
         fingerprints.append(fp)
         # A text without shingles resembles nothing: its buckets are neither read nor stored.
@@ -298,7 +207,7 @@ def dedupe_stories(
 
     buckets = _Buckets.of(ids, bands)
     evidence, new_ids = _read_evidence(conn, ids, stories, fingerprints, buckets)
-    decisions, merged_into, new_clusters = _decide(
+    decisions, merged_into, new_clusters = decide(
         stories, fingerprints, bands, evidence, new_ids, settings
     )
     return _write_outcomes(
@@ -339,7 +248,7 @@ def _write_outcomes(
 ) -> list[int]:
     """Round trip 3: clusters, signatures, buckets, template counts; returns the ids whose
     documents changed."""
-    final = [_root(merged_into, cluster_id) for cluster_id, _ in decisions]
+    final = [root_of(merged_into, cluster_id) for cluster_id, _ in decisions]
     merged = sorted(merged_into)
     with conn.pipeline():
         if new_clusters:
@@ -352,7 +261,7 @@ def _write_outcomes(
             "UPDATE articles a SET cluster_id = q.target"
             " FROM unnest(%s::bigint[], %s::bigint[]) AS q(merged, target)"
             " WHERE a.cluster_id = q.merged RETURNING a.id",
-            (int_array(merged), int_array(_root(merged_into, m) for m in merged)),
+            (int_array(merged), int_array(root_of(merged_into, m) for m in merged)),
         )
         conn.execute("DELETE FROM clusters WHERE id = ANY(%s::bigint[])", (int_array(merged),))
         conn.execute(
@@ -402,20 +311,13 @@ def _write_outcomes(
     return sorted(changed)
 
 
-def _root(merged_into: dict[int, int], cluster_id: int) -> int:
-    """The cluster that `cluster_id` was merged into, at the end of the chain."""
-    while cluster_id in merged_into:
-        cluster_id = merged_into[cluster_id]
-    return cluster_id
-
-
 def _read_evidence(
     conn: Connection,
     ids: list[int],
     stories: list[Story],
     fingerprints: list[Fingerprint],
     buckets: _Buckets,
-) -> tuple[list[_Evidence], list[int]]:
+) -> tuple[list[Evidence], list[int]]:
     """Round trip 2: every stored article the batch's decisions could join, and an id for
     each cluster the batch might open."""
     with conn.pipeline():
@@ -463,7 +365,7 @@ def _read_evidence(
     for row in pointing.fetchall():
         by_origin[row["syndicated_from"]].append(row["cluster_id"])
     evidence = [
-        _Evidence(
+        Evidence(
             previous_cluster=previous_clusters.get(story.article_id),
             exact=by_hash[fp.text_hash] if fp.size else [],
             named=by_url[story.syndicated_from] if story.syndicated_from else [],
@@ -477,57 +379,3 @@ def _read_evidence(
             sequences[row["article_id"]] = shingle_sequence(row["shingles"])
         evidence[row["item"]].near.append((row["cluster_id"], sequences[row["article_id"]]))
     return evidence, new_ids
-
-
-def _decide(
-    stories: list[Story],
-    fingerprints: list[Fingerprint],
-    bands: list[list[tuple[int, int]]],
-    evidence: list[_Evidence],
-    new_ids: list[int],
-    settings: DedupSettings,
-) -> tuple[list[tuple[int, str]], dict[int, int], list[tuple[int, int]]]:
-    """Each article's (cluster, evidence), in order; clusters merged (from -> into); clusters
-    opened (id, first article). Earlier articles of the batch count as stored ones."""
-    decisions: list[tuple[int, str]] = []
-    merged_into: dict[int, int] = {}
-    opened: list[tuple[int, int]] = []
-    earlier_by_hash: dict[str, list[int]] = defaultdict(list)
-    earlier_by_url: dict[str, list[int]] = defaultdict(list)
-    earlier_by_origin: dict[str, list[int]] = defaultdict(list)
-    earlier_by_bucket: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, (story, fp, found) in enumerate(zip(stories, fingerprints, evidence, strict=True)):
-        exact = list(found.exact)
-        named = list(found.named)
-        pointing = list(found.pointing)
-        near = [cluster for cluster, other in found.near if _similar(fp, other, settings)]
-        if fp.size:
-            exact += [decisions[j][0] for j in earlier_by_hash[fp.text_hash]]
-        if story.syndicated_from:
-            named += [decisions[j][0] for j in earlier_by_url[story.syndicated_from]]
-        pointing += [decisions[j][0] for j in earlier_by_origin[story.canonical_url]]
-        earlier = {j for pair in bands[i] for j in earlier_by_bucket.get(pair, ())}
-        near += [
-            decisions[j][0]
-            for j in sorted(earlier)
-            if _similar(fp, fingerprints[j].shingle_sequence, settings)
-        ]
-        kind = "exact" if exact else "canonical" if named else "near" if near else "new"
-        clusters = {_root(merged_into, c) for c in exact + named + near + pointing if c is not None}
-        if found.previous_cluster is not None:
-            clusters.add(_root(merged_into, found.previous_cluster))
-        if clusters:
-            cluster_id = min(clusters)
-        else:
-            cluster_id = new_ids[i]
-            opened.append((cluster_id, story.article_id))
-        for other in clusters - {cluster_id}:
-            merged_into[other] = cluster_id
-        decisions.append((cluster_id, kind))
-        earlier_by_hash[fp.text_hash].append(i)
-        earlier_by_url[story.canonical_url].append(i)
-        if story.syndicated_from:
-            earlier_by_origin[story.syndicated_from].append(i)
-        for pair in bands[i]:
-            earlier_by_bucket[pair].append(i)
-    return decisions, merged_into, opened

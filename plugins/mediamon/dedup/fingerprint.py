@@ -19,6 +19,8 @@ from functools import cached_property
 
 from rensa import RMinHash
 
+from mediamon.settings import DedupSettings
+
 MINHASH_SEED = 1_000_003
 
 _WORD = re.compile(r"\w+")
@@ -277,3 +279,58 @@ def excerpt_containment(a: tuple[int, ...], b: tuple[int, ...]) -> float:
         return 0.0
     opening = set(long[: len(short) + LEAD_SHINGLES])
     return sum(h in opening for h in short) / len(short)
+
+
+# -- a story's print: computed ahead in the extraction worker -------------------------------
+@dataclass(frozen=True)
+class StoryPrint:
+    """What clustering needs from a story's text alone, before PostgreSQL tells which lines
+    are its outlet's template: worth computing in the extraction worker, off the main process."""
+
+    line_hashes: dict[str, int]  # each body line (stripped): its `line_hash`
+    # The lines taken for the outlet's template, as far as the worker knew, and the lines
+    # that passed the noise filters: the fingerprint and bands below are the final ones if
+    # PostgreSQL's counts add no template line among the latter (see `holds_for`).
+    template_lines: frozenset[int]
+    reached_lines: frozenset[int]
+    fingerprint: Fingerprint
+    bands: list[tuple[int, int]]
+
+    def holds_for(self, boilerplate: set[int]) -> bool:
+        """Whether this print is the one made with `boilerplate` as the outlet's template."""
+        return self.template_lines <= boilerplate and not (
+            boilerplate - self.template_lines
+        ).intersection(self.reached_lines)
+
+
+def line_hashes_of(text: str) -> dict[str, int]:
+    return {line.strip(): line_hash(line) for line in text.splitlines() if line.strip()}
+
+
+def story_print(
+    text: str,
+    title: str | None,
+    settings: DedupSettings,
+    template_lines: frozenset[int] = frozenset(),
+) -> StoryPrint:
+    """The story's print, assuming `template_lines` are its outlet's template."""
+    line_hashes = line_hashes_of(text)
+    assumed = frozenset(h for h in line_hashes.values() if h in template_lines)
+    reached: set[int] = set()
+    print_ = fingerprint_of(text, title, line_hashes, assumed, settings, reached)
+    return StoryPrint(
+        line_hashes, assumed, frozenset(reached), print_, print_.bands(settings.bands)
+    )
+
+
+def fingerprint_of(
+    text: str,
+    title: str | None,
+    line_hashes: dict[str, int],
+    boilerplate: AbstractSet[int],
+    settings: DedupSettings,
+    reached: set[int] | None = None,
+) -> Fingerprint:
+    """The story's print with `boilerplate` taken as its outlet's template lines."""
+    words = story_words(text, boilerplate, title, line_hashes, reached)
+    return fingerprint_words(words, settings.shingle_size, settings.num_perm)

@@ -15,7 +15,7 @@ import signal
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from mediamon.dedup.clusters import StoryPrint, story_print
+from mediamon.dedup.fingerprint import StoryPrint, story_print
 from mediamon.extract.article import Extracted, decode_html, extract_article
 from mediamon.pipeline.timing import mark, since
 from mediamon.settings import DedupSettings

@@ -10,10 +10,12 @@ from __future__ import annotations
 import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import zstandard
 
-from mediamon.store.db import Connection
+if TYPE_CHECKING:  # extraction workers pack pages and must not load psycopg
+    from mediamon.store.db import Connection
 
 CODEC = "zstd"
 
