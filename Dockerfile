@@ -1,5 +1,5 @@
-# Airflow with mediamon installed (editable at /opt/mediamon, so sql/, elasticsearch/ and
-# kibana/ travel with the package). Versions come from constraints.txt.
+# Airflow with mediamon installed (editable at /opt/mediamon; its SQL migrations, index
+# template and Kibana objects are package data). Versions come from constraints.txt.
 FROM apache/airflow:3.3.2-python3.11
 
 USER root

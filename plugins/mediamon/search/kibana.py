@@ -18,9 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from mediamon.settings import PROJECT_ROOT
-
-SAVED_OBJECTS = PROJECT_ROOT / "kibana" / "saved-objects.ndjson"
+SAVED_OBJECTS = Path(__file__).resolve().parents[1] / "kibana" / "saved-objects.ndjson"
 DATA_VIEW_ID = "mediamon-articles"
 # Statuses with which Kibana refuses a whole import because of one object it cannot take.
 _REFUSED_OVER_AN_OBJECT = (400, 422)

@@ -15,12 +15,11 @@ import psycopg
 import psycopg.conninfo
 from psycopg.rows import DictRow, dict_row
 
-from mediamon.settings import PROJECT_ROOT
-
 # Every connection mediamon opens returns rows as dicts (column name -> value).
 Connection = psycopg.Connection[DictRow]
 
-MIGRATIONS_DIR = PROJECT_ROOT / "sql"
+# Package data: the migrations travel with the installed package.
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # One number for every mediamon process: serialises concurrent `db upgrade` runs.
 _MIGRATION_LOCK = 0x6D6D_0001
