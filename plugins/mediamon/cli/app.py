@@ -14,7 +14,7 @@ import typer
 
 from mediamon import settings as settings_module
 from mediamon.cli import articles, ingest
-from mediamon.cli.common import errors
+from mediamon.cli.common import errors, print_error
 from mediamon.cli.feeds import feeds_app
 from mediamon.cli.search import search_app
 from mediamon.cli.stack import db_app, stack_app
@@ -80,10 +80,10 @@ def main() -> None:
     try:
         app()
     except _expected_errors() as exc:
-        errors.print(f"error: {exc}")
+        print_error(str(exc))
         sys.exit(2)
     except psycopg.OperationalError as exc:  # the server failed mid-run: not a bug of ours
-        errors.print(f"error: {describe_failure(exc)}")
+        print_error(describe_failure(exc))
         sys.exit(2)
 
 

@@ -34,8 +34,14 @@ def parse_since(value: str | None) -> datetime | None:
 
 def fail(message: str) -> typer.Exit:
     """Print `error: message`; raise what this returns to exit with status 2."""
-    errors.print(f"error: {message}")
+    print_error(message)
     return typer.Exit(2)
+
+
+def print_error(message: str) -> None:
+    """`error: message` on standard error, as written (messages quote [brackets] of their
+    own, which rich would take for markup and drop)."""
+    errors.print(f"error: {message}", markup=False, highlight=False, emoji=False)
 
 
 def empty_watchlist_allowance(allow_empty: bool) -> contextlib.AbstractContextManager[object]:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from mediamon.dedup.fingerprint import normalised_text_hash
 from mediamon.extract.article import Extracted
 from mediamon.extract.dates import choose_published_at
+from mediamon.extract.language import LanguageGuess
 from mediamon.fetch.urls import InvalidURL, normalise_url, outlet_of
 
 # A text shorter than this is no evidence that two pages of an outlet are one document.
@@ -29,6 +30,8 @@ class ArticleContent:
     body_hash: str | None  # the normalised headline and body (same outlet, same document)
     title: str | None
     extracted: Extracted
+    language: str  # identified from the text (extract/language.py), "und" when unsure
+    language_confidence: float
     published_at: datetime
     published_at_source: str  # page | feed | first_seen
     first_seen_at: datetime
@@ -58,6 +61,7 @@ def _normalised(url: str) -> str | None:
 def build_article(
     extracted: Extracted,
     title: str | None,
+    language: LanguageGuess,
     final_url: str,
     source: str,
     sites: list[str],
@@ -87,6 +91,8 @@ def build_article(
         body_hash=body_hash(title, extracted.text),
         title=title,
         extracted=extracted,
+        language=language.language,
+        language_confidence=round(language.confidence, 3),
         published_at=published_at,
         published_at_source=published_source,
         first_seen_at=first_seen_at,

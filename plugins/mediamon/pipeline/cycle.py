@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 from pebble import ProcessPool
 
+from mediamon.extract.language import preload_language_model
 from mediamon.feeds import poll
 from mediamon.feeds.sources import read_feed_list
 from mediamon.fetch.client import Fetcher
@@ -56,7 +57,9 @@ def open_processor(
 ) -> Iterator[Processor]:
     database_url = settings.require_database()
     tagger = tagger_for(database_url, watchlist or settings.watchlist_path, settings.cache_dir)
-    # Each worker starts with the tagger and the dedup settings (inherited when forked).
+    # Each worker starts with the tagger and the dedup settings (inherited when forked), and
+    # the language model loaded once here, shared by the forked workers' memory.
+    preload_language_model()
     context = WorkerContext(tagger, settings.dedup)
     with (
         make_fetcher(settings) as fetcher,

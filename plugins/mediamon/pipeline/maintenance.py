@@ -14,6 +14,7 @@ from pathlib import Path
 from mediamon.dedup.clusters import dedupe_article, leave_cluster, lock
 from mediamon.extract.article import extract_article
 from mediamon.extract.content import build_article, headline
+from mediamon.extract.language import identify_language
 from mediamon.fetch.urls import InvalidURL, normalise_url
 from mediamon.pipeline.cycle import index_pending
 from mediamon.search import indexer
@@ -123,9 +124,11 @@ def _reprocess_one(
         final_url = normalise_url(fetched_url)
     except InvalidURL:
         final_url = row.url
+    title = headline(extracted, row.title)
     content = build_article(
         extracted,
-        headline(extracted, row.title),
+        title,
+        identify_language(extracted.text, title, (extracted.language, extracted.locale)),
         final_url,
         row.source,
         sites,

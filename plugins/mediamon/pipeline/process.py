@@ -232,6 +232,7 @@ class Processor:
                     page.fetched.final_url,
                     page.feed_title,
                     self._store.templates.get(page.source, frozenset()),
+                    page.fetched.headers.get("content-language"),
                 )
             )
         # The batch gets one page's time limit: past it, each page is tried again alone

@@ -51,6 +51,7 @@ def new_article(page: Page, context: StoreContext, now: datetime) -> NewArticle:
     content = build_article(
         prepared.extracted,
         prepared.title,
+        prepared.language,
         page.final_url,
         page.source,
         context.sites,

@@ -17,6 +17,7 @@ from typing import TypeGuard
 
 from mediamon.dedup.fingerprint import StoryPrint, story_print
 from mediamon.extract.article import Extracted, decode_html, extract_article
+from mediamon.extract.language import LanguageGuess, identify_language
 from mediamon.pipeline.timing import mark, since
 from mediamon.settings import DedupSettings
 from mediamon.store import raw_pages
@@ -37,6 +38,7 @@ class PageToPrepare:
     feed_title: str | None
     # Its outlet's template lines, as far as the main process knows them.
     template_lines: frozenset[int] = frozenset()
+    content_language: str | None = None  # the response's Content-Language header
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class PreparedPage:
     encoding: str
     extracted: Extracted
     title: str | None  # the page's headline, else the feed's
+    language: LanguageGuess  # from the text, the page's declarations as evidence
     # None when extraction found no article (nothing to tag or cluster).
     tags: Tags | None
     text_print: StoryPrint | None
@@ -85,7 +88,11 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
             continue
         started = mark()
         html_packed = raw_pages.pack(page.html)
-        timings = {"extract": page.timing, "compress": since(started)}
+        timings = {
+            "extract": page.timing,
+            "language": page.language_timing,
+            "compress": since(started),
+        }
         if tagged is not None:
             timings["tag"], timings["fingerprint"] = tagged[1], printed[1]
         results.append(
@@ -94,6 +101,7 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
                 page.encoding,
                 page.extracted,
                 page.title,
+                page.language,
                 tagged[0] if tagged else None,
                 printed[0] if printed else None,
                 timings,
@@ -110,6 +118,8 @@ class _Extracted:
     title: str | None
     template_lines: frozenset[int]
     timing: tuple[float, float]
+    language: LanguageGuess
+    language_timing: tuple[float, float]
 
 
 def _extract(page: PageToPrepare) -> _Extracted | str:
@@ -120,7 +130,21 @@ def _extract(page: PageToPrepare) -> _Extracted | str:
     except Exception as exc:  # this page's failure, not the batch's
         return f"{type(exc).__name__}: {str(exc)[:200]}"
     title = extracted.title or page.feed_title
-    return _Extracted(html, encoding, extracted, title, page.template_lines, since(started))
+    extract_timing = since(started)
+    started = mark()
+    # The page's own declarations are evidence, not the answer: templates often say "en".
+    declared = (extracted.language, extracted.locale, page.content_language)
+    language = identify_language(extracted.text, title, declared)
+    return _Extracted(
+        html,
+        encoding,
+        extracted,
+        title,
+        page.template_lines,
+        extract_timing,
+        language,
+        since(started),
+    )
 
 
 def _has_article(page: _Extracted | str) -> TypeGuard[_Extracted]:

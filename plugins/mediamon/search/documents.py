@@ -30,6 +30,7 @@ def article_document(row: dict[str, Any]) -> dict:
         "description": row.get("description"),
         "authors": list(row.get("authors") or []),
         "language": row.get("language"),
+        "language_confidence": row.get("language_confidence"),
         "published_at": _iso(row.get("published_at")),
         "published_at_source": row.get("published_at_source"),
         "first_seen_at": _iso(row.get("first_seen_at")),

@@ -172,7 +172,7 @@ def _block_problem(url: str, index: str | None, reason: str) -> tuple[str, str]:
     """(what is blocked, how to lift it) for a cluster_block_exception's reason."""
     match = _BLOCKED_BY.search(reason)
     block = match.group("block") if match else reason
-    target = f"index [{index}]" if index else "the index"
+    target = f"index '{index}'" if index else "the index"
     settings_url = f"{url}/{index}/_settings" if index else f"{url}/_all/_settings"
     if "read-only-allow-delete" in block:
         setting = "index.blocks.read_only_allow_delete"
@@ -213,7 +213,7 @@ def _item_outage(es: Elasticsearch, item: dict) -> str:
     index = error.get("index") or (found.group("index") if found else item.get("_index"))
     if kind == "index_closed_exception":
         problem, advice = (
-            f"index [{index}] is closed",
+            f"index '{index}' is closed",
             f"open it with {_curl('POST', f'{url}/{index}/_open')}",
         )
     else:
@@ -230,13 +230,20 @@ def load_template(alias: str) -> dict:
 def ensure_index(es: Elasticsearch, alias: str) -> str:
     """Apply the template and make sure `alias` points at a write index; returns that index."""
     try:
-        es.indices.put_index_template(name=alias, **load_template(alias))
+        template = load_template(alias)
+        es.indices.put_index_template(name=alias, **template)
         if es.indices.exists_alias(name=alias):
             indices = es.indices.get_alias(name=alias)
-            for index, body in indices.items():
-                if body["aliases"][alias].get("is_write_index", len(indices) == 1):
-                    return index
-            return next(iter(indices))
+            write_index = next(
+                (
+                    index
+                    for index, body in indices.items()
+                    if body["aliases"][alias].get("is_write_index", len(indices) == 1)
+                ),
+                next(iter(indices)),
+            )
+            _add_new_fields(es, write_index, template)
+            return write_index
         if es.indices.exists(index=alias):
             return alias  # a plain index of that name (set up by hand): use it as it is
         index = f"{alias}-v1"
@@ -244,8 +251,16 @@ def ensure_index(es: Elasticsearch, alias: str) -> str:
         return index
     except ES_ERRORS as exc:
         raise SearchUnavailable(
-            describe_error(es, f"the set-up of index alias [{alias}]", exc)
+            describe_error(es, f"the set-up of index alias '{alias}'", exc)
         ) from exc
+
+
+def _add_new_fields(es: Elasticsearch, index: str, template: dict[str, Any]) -> None:
+    """Give an existing index the fields a newer template adds (the mapping is strict: a
+    document with a field its index lacks would be rejected). Changing an existing field's
+    type is refused by Elasticsearch: that needs `reindex` into a new index version."""
+    properties = template["template"]["mappings"]["properties"]
+    es.indices.put_mapping(index=index, properties=properties)
 
 
 def _item_error(item: dict) -> tuple[int, str]:
@@ -407,7 +422,7 @@ def ensure_target_index(es: Elasticsearch, alias: str, index: str) -> None:
         if not es.indices.exists(index=index):
             es.indices.create(index=index)
     except ES_ERRORS as exc:
-        raise SearchUnavailable(describe_error(es, f"creating index [{index}]", exc)) from exc
+        raise SearchUnavailable(describe_error(es, f"creating index '{index}'", exc)) from exc
 
 
 def swap_alias(es: Elasticsearch, alias: str, index: str) -> None:
@@ -423,5 +438,5 @@ def swap_alias(es: Elasticsearch, alias: str, index: str) -> None:
         es.indices.update_aliases(actions=actions)
     except ES_ERRORS as exc:
         raise SearchUnavailable(
-            describe_error(es, f"pointing alias [{alias}] at [{index}]", exc)
+            describe_error(es, f"pointing alias '{alias}' at '{index}'", exc)
         ) from exc

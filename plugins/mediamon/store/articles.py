@@ -24,6 +24,7 @@ CONTENT_COLUMNS = (
     "authors",
     "site_name",
     "language",
+    "language_confidence",
     "published_at",
     "published_at_source",
 )
@@ -61,7 +62,8 @@ def _content_values(content: ArticleContent) -> tuple:
         extracted.description,
         extracted.authors,
         extracted.site_name,
-        extracted.language,
+        content.language,
+        content.language_confidence,
         content.published_at,
         content.published_at_source,
     )

@@ -12,7 +12,7 @@ from mediamon.store.db import connect
 EXPORT_SQL = """
 SELECT a.id, a.url, a.canonical_url, a.source, a.syndicated_from, a.title, a.description,
        a.authors, a.site_name, a.published_at, a.published_at_source, a.first_seen_at,
-       a.language, a.text, a.cluster_id, a.is_original, a.duplicate_of, a.dedup_evidence,
+       a.language, a.language_confidence, a.text, a.cluster_id, a.is_original, a.duplicate_of, a.dedup_evidence,
        a.groups, a.groups_with_ancestors, a.mentions, a.watchlist_version,
        coalesce(c.size, 1) AS cluster_size,
        coalesce((SELECT array_agg(e.link ORDER BY e.id) FROM entries e WHERE e.article_id = a.id),

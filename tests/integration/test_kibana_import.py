@@ -1,9 +1,9 @@
 """`mediamon search setup` against a Kibana that refuses objects: Kibana's reason, per object.
 
-The Kibana here is a stand-in served over HTTP on 127.0.0.1 that answers the _import API the
-two ways Kibana 8.19 refuses objects: HTTP 200 with an error per object, or HTTP 422 for the
-whole request over the first object it cannot migrate. The few Elasticsearch calls the
-command makes first are answered by the same server.
+Elasticsearch is the local stack's real node. Kibana is not part of the local stack (it ships
+only as Elastic's own tarball), so it is a server on 127.0.0.1 that answers the _import API
+the two ways Kibana 8.19 refuses objects, as its sources do: HTTP 200 with an error per
+object, or HTTP 422 for the whole request over the first object it cannot migrate.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mediamon import settings
+from mediamon.search.indexer import client
 from mediamon.search.kibana import (
     KibanaRefusedObjects,
     KibanaUnavailable,
@@ -75,28 +77,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    # Elasticsearch: just what `ensure_index` asks, with the header the client checks.
-    def _elasticsearch(self) -> None:
-        product = {"X-Elastic-Product": "Elasticsearch"}
-        if self.command == "PUT" and self.path.startswith(f"/_index_template/{ALIAS}"):
-            self._answer(200, {"acknowledged": True}, product)
-        elif self.path.startswith(f"/_alias/{ALIAS}"):
-            aliases = {f"{ALIAS}-v1": {"aliases": {ALIAS: {"is_write_index": True}}}}
-            self._answer(200, aliases if self.command == "GET" else None, product)
-        else:
-            self._answer(404, {"error": f"unexpected {self.command} {self.path}"}, product)
-
-    def do_HEAD(self) -> None:
-        self._elasticsearch()
-
-    def do_GET(self) -> None:
-        self._elasticsearch()
-
-    def do_PUT(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        self.rfile.read(length)
-        self._elasticsearch()
-
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         body = self.rfile.read(length)
@@ -143,6 +123,15 @@ def kibana() -> Iterator[FakeKibana]:
         server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _no_test_alias_left(stack_settings):
+    yield
+    es = client(stack_settings.elasticsearch_url)
+    for index in es.indices.get(index=f"{ALIAS}*", expand_wildcards="all"):
+        es.indices.delete(index=index)
+    es.options(ignore_status=404).indices.delete_index_template(name=ALIAS)
+
+
 def run_setup(kibana: FakeKibana, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "mediamon"), "search", "setup"],
@@ -151,7 +140,7 @@ def run_setup(kibana: FakeKibana, tmp_path) -> subprocess.CompletedProcess:
         env={
             "PATH": "/usr/bin:/bin",
             "MEDIAMON_STACK_DIR": str(tmp_path),
-            "MEDIAMON_ELASTICSEARCH_URL": kibana.url,
+            "MEDIAMON_ELASTICSEARCH_URL": settings.load().elasticsearch_url or "",
             "MEDIAMON_KIBANA_URL": kibana.url,
             "MEDIAMON_INDEX": ALIAS,
         },
