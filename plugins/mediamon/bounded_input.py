@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import reprlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, Event
 from yaml.nodes import MappingNode, Node, SequenceNode
 from yaml.resolver import Resolver
 
@@ -58,6 +59,10 @@ def read_bounded(path: Path, max_bytes: int, what: str) -> bytes:
 class _CountingComposer(Composer):
     """PyYAML's composer, bounded in depth, in alias uses and in what the aliases repeat."""
 
+    if TYPE_CHECKING:
+        # Supplied by the parser the loader mixes in (libyaml's CParser or PyYAML's Parser).
+        def peek_event(self) -> Event | None: ...
+
     def __init__(self) -> None:
         super().__init__()
         self._depth = 0
@@ -65,33 +70,39 @@ class _CountingComposer(Composer):
         self._expansion = 0
         self._sizes: dict[int, int] = {}  # id(node) -> nodes it stands for, aliases expanded
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
-        if self.check_event(AliasEvent):
-            anchor = self.peek_event().anchor
-            target = self.anchors.get(anchor)
-            if target is not None:  # an undefined alias is PyYAML's own error
-                size = self._sizes.get(id(target))
-                if size is None:
-                    raise InputRefused(f"YAML alias *{anchor[:40]} refers to a node containing it")
-                self._aliases += 1
-                self._expansion += size
-                if self._aliases > MAX_ALIASES:
-                    raise InputRefused(f"YAML document uses more than {MAX_ALIASES} aliases")
-                if self._expansion > MAX_ALIAS_EXPANSION:
-                    raise InputRefused(
-                        f"YAML aliases repeat more than {MAX_ALIAS_EXPANSION:,} values"
-                        " (nested anchors: refused)"
-                    )
-            return super().compose_node(parent, index)
+    # `index` is the key node, the item's index or None (the stubs say int: hence the ignores).
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            self._count_alias(event.anchor)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise InputRefused(f"YAML document nests deeper than {MAX_DEPTH} levels")
         try:
-            node = super().compose_node(parent, index)
+            node = super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
-        self._sizes[id(node)] = 1 + sum(self._sizes[id(child)] for child in _children(node))
+        if node is not None:  # PyYAML always composes one; the stubs allow None
+            self._sizes[id(node)] = 1 + sum(self._sizes[id(child)] for child in _children(node))
         return node
+
+    def _count_alias(self, anchor: str | None) -> None:
+        target = self.anchors.get(anchor)
+        if target is None:  # an undefined alias is PyYAML's own error
+            return
+        size = self._sizes.get(id(target))
+        if size is None:
+            raise InputRefused(f"YAML alias *{str(anchor)[:40]} refers to a node containing it")
+        self._aliases += 1
+        self._expansion += size
+        if self._aliases > MAX_ALIASES:
+            raise InputRefused(f"YAML document uses more than {MAX_ALIASES} aliases")
+        if self._expansion > MAX_ALIAS_EXPANSION:
+            raise InputRefused(
+                f"YAML aliases repeat more than {MAX_ALIAS_EXPANSION:,} values"
+                " (nested anchors: refused)"
+            )
 
 
 def _children(node: Node) -> list[Node]:
@@ -102,14 +113,10 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-try:
-    from yaml.cyaml import CParser
-except ImportError:  # PyYAML built without libyaml
-    CParser = None
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
 
-if CParser is not None:
-
-    class _BoundedLoader(_CountingComposer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _BoundedLoader(_CountingComposer, CParser, SafeConstructor, Resolver):
         def __init__(self, stream: bytes | str) -> None:
             CParser.__init__(self, stream)
             _CountingComposer.__init__(self)

@@ -15,9 +15,10 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from mediamon.demo.newsroom import BUILD_BASE_URL, build
+from mediamon.demo.builder import BUILD_BASE_URL
+from mediamon.demo.newsroom import build
 
 DEMO_SEED, DEMO_HARD = 7, 0.3
 
@@ -29,7 +30,7 @@ class _Handler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the demo prints its own summary
         pass
 
-    def send_head(self):  # type: ignore[no-untyped-def]
+    def send_head(self) -> io.BytesIO | BinaryIO | None:
         path = Path(self.translate_path(self.path))
         if not path.is_file():
             return super().send_head()
@@ -63,12 +64,15 @@ class FixtureSite:
     def __init__(self, build_dir: Path, port: int = 0) -> None:
         self.build_dir = build_dir
         headers_file = build_dir / "_headers.json"
-        content_types = json.loads(headers_file.read_text()) if headers_file.exists() else {}
-        handler = type("Handler", (_Handler,), {"content_types": content_types})
+        listed_types = json.loads(headers_file.read_text()) if headers_file.exists() else {}
+
+        class Handler(_Handler):
+            content_types = listed_types
+
         self._server = ThreadingHTTPServer(
-            ("127.0.0.1", port), partial(handler, directory=str(build_dir))
+            ("127.0.0.1", port), partial(Handler, directory=str(build_dir))
         )
-        handler.base_url = self.base_url
+        Handler.base_url = self.base_url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

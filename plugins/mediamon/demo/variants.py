@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Agencies and the boilerplate lines they add, per language (English where a language has none).
@@ -125,8 +126,19 @@ def _phrase(table: dict[str, str], language: str) -> str | None:
 def _substitute(text: str, table: dict[str, str], rng: random.Random, share: float) -> str:
     for old, new in table.items():
         pattern = re.compile(rf"\b{re.escape(old)}\b")
-        text = pattern.sub(lambda m, new=new: new if rng.random() < share else m.group(0), text)
+        text = pattern.sub(_sometimes(new, rng, share), text)
     return text
+
+
+def _sometimes(
+    replacement: str, rng: random.Random, share: float
+) -> Callable[[re.Match[str]], str]:
+    """A substitution that replaces a match by `replacement` with probability `share`."""
+
+    def substitute(match: re.Match[str]) -> str:
+        return replacement if rng.random() < share else match.group(0)
+
+    return substitute
 
 
 def _sentences(paragraph: str) -> list[str]:

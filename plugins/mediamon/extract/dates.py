@@ -46,13 +46,13 @@ def choose_published_at(
 ) -> tuple[datetime, str]:
     """The publication date and its provenance: page metadata, then feed entry, then first seen."""
     page_date = parse_datetime(page_value) if page_value else None
-    feed_ok = feed_value is not None and plausible(feed_value, now)
+    feed_date = feed_value if feed_value is not None and plausible(feed_value, now) else None
     if page_date is not None and plausible(page_date, now):
         # A page that states only the day: the feed's time on that same day is more precise.
         day_only = page_date.timetz().replace(tzinfo=None) == time()
-        if day_only and feed_ok and feed_value.date() == page_date.date():
-            return feed_value, "feed"
+        if day_only and feed_date is not None and feed_date.date() == page_date.date():
+            return feed_date, "feed"
         return page_date, "page"
-    if feed_ok:
-        return feed_value, "feed"
+    if feed_date is not None:
+        return feed_date, "feed"
     return first_seen, "first_seen"

@@ -1,15 +1,8 @@
-"""Parse RSS/Atom bytes with feedparser, safely.
+"""Parse RSS/Atom bytes with feedparser, safely, into the entries mediamon keeps.
 
-feedparser gets bytes we fetched ourselves (never a URL). First the body is decoded to
-UTF-8 as feedparser itself would decode it (byte order mark, HTTP charset, XML declaration:
-UTF-16 and UTF-32 feeds included), so that nothing below works on bytes of another
-encoding. Then NUL characters go, and the prolog (what precedes the root element) is read
-as XML reads it: a DOCTYPE there that declares entities is refused (a 160 KB feed can
-expand to gigabytes), any other DOCTYPE is dropped. `<!DOCTYPE` or `<!ENTITY` quoted in an
-item (inside CDATA, say: a security blog writing about XXE) is text like any other.
-Character references that make feedparser raise (code points beyond U+10FFFF,
-surrogates) or that PostgreSQL rejects (NUL) are replaced. A feed is judged by the format
-feedparser recognised, not by its `bozo` flag: a consent page parses "cleanly" to nothing.
+feedparser gets bytes we fetched ourselves (never a URL), made safe first (feeds.sanitise).
+A feed is judged by the format feedparser recognised, not by its `bozo` flag: a consent
+page parses "cleanly" to nothing.
 
 Relative links resolve against the feed's own URL (after redirects), as feedparser does
 when it fetches a feed itself. Values from the feed have a size policy before they reach
@@ -28,24 +21,12 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
-from feedparser.encodings import convert_to_utf8
 
 from mediamon.extract.dates import plausible
+from mediamon.feeds.sanitise import FeedRejected, decode_to_utf8, sanitise_feed_bytes
 from mediamon.fetch.urls import MAX_URL_LENGTH, InvalidURL, normalise_url, without_userinfo
 from mediamon.text import clean_text
 
-_CHAR_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
-# Prolog tokens, in the order XML reads them.
-_SPACE = re.compile(rb"[ \t\r\n]*")
-_DOCTYPE_START = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-# Inside a DOCTYPE: quoted literals, comments and processing instructions (which may hold
-# brackets or `>`), the internal subset's brackets, and the closing `>`.
-_DOCTYPE_TOKEN = re.compile(rb"\"[^\"]*\"|'[^']*'|<!--.*?-->|<\?.*?\?>|[\[\]>]", re.DOTALL)
-# Where feedparser's own DOCTYPE handling takes the document to start: `<` and a word
-# character. Prolog junk that XML refuses sends feedparser to its loose parser, which
-# reads entity declarations up to there.
-_ELEMENT_START = re.compile(rb"<\w")
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _MAX_ENTRIES = 2000
 _MAX_FIELD = 20_000
 _MAX_TITLE = 2000
@@ -54,10 +35,6 @@ _MAX_TITLE = 2000
 _MAX_GUID_BYTES = 500
 _ARTICLE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _ABSOLUTE = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")  # a URI scheme
-
-
-class FeedRejected(ValueError):
-    """The body is refused before parsing (entity declarations)."""
 
 
 @dataclass(frozen=True)
@@ -88,111 +65,6 @@ def summarise_skipped(skipped: list[str]) -> str | None:
     listed = ", ".join(f"{reason} ({count:,})" for reason, count in reasons[:5])
     more = f", and {len(reasons) - 5} other reasons" if len(reasons) > 5 else ""
     return f"{len(skipped):,} entries skipped: {listed}{more}"
-
-
-def _fix_reference(match: re.Match[bytes]) -> bytes:
-    digits = match.group(1)
-    try:
-        code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
-    except ValueError:
-        return b"\xef\xbf\xbd"
-    if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        return "\ufffd".encode()
-    return match.group(0)
-
-
-def _doctype_end(body: bytes, start: int) -> int:
-    """Where the DOCTYPE starting at `start` ends (just after its `>`; an unclosed one runs
-    to the end of the body)."""
-    depth = 0
-    for token in _DOCTYPE_TOKEN.finditer(body, start + len(b"<!DOCTYPE")):
-        text = token.group()
-        if text == b"[":
-            depth += 1
-        elif text == b"]":
-            depth = max(0, depth - 1)
-        elif text == b">" and depth == 0:
-            return token.end()
-    return len(body)
-
-
-def _prolog(body: bytes) -> tuple[list[tuple[int, int]], int]:
-    """The DOCTYPE declarations of the prolog (start, end) and where the prolog's markup
-    ends: at the root element, or at anything XML does not allow before it."""
-    doctypes = []
-    position = 0
-    while True:
-        position = _SPACE.match(body, position).end()
-        if body.startswith(b"<?", position):
-            closing = b"?>"
-        elif body.startswith(b"<!--", position):
-            closing = b"-->"
-        elif _DOCTYPE_START.match(body, position):
-            end = _doctype_end(body, position)
-            doctypes.append((position, end))
-            position = end
-            continue
-        else:
-            return doctypes, position
-        end = body.find(closing, position + 2)
-        if end < 0:  # never closed: the rest is not markup
-            return doctypes, position
-        position = end + len(closing)
-
-
-def _prolog_end(body: bytes, position: int) -> int:
-    """Where the root element starts (or, after prolog junk, where feedparser thinks so)."""
-    found = _ELEMENT_START.search(body, position)
-    return found.start() if found else len(body)
-
-
-def _declares_entities(body: bytes, doctypes: list[tuple[int, int]], position: int) -> bool:
-    """An entity declaration in a DOCTYPE of the prolog, or in prolog junk (which sends
-    feedparser to its loose parser, reading declarations up to the first element)."""
-    spans = [*doctypes, (position, _prolog_end(body, position))]
-    return any(_ENTITY_DECLARATION.search(body, start, end) for start, end in spans)
-
-
-def declares_entities(body: bytes) -> bool:
-    """True when the prolog of this (ASCII-compatible) XML declares entities."""
-    doctypes, position = _prolog(body)
-    return _declares_entities(body, doctypes, position)
-
-
-def sanitise_feed_bytes(body: bytes) -> bytes:
-    """Refuse entity declarations, drop DOCTYPEs, neutralise unsafe character references.
-
-    `body` is UTF-8 (or another encoding in which markup is ASCII): NULs go first, so that
-    none can hide a declaration from the checks.
-    """
-    body = body.replace(b"\x00", b"")
-    doctypes, position = _prolog(body)
-    if _declares_entities(body, doctypes, position):
-        raise FeedRejected("feed declares XML entities (refused: entity expansion risk)")
-    for start, end in reversed(doctypes):
-        body = body[:start] + body[end:]
-    return _CHAR_REFERENCE.sub(_fix_reference, body)
-
-
-def _decoded(body: bytes, content_type: str | None) -> tuple[bytes, str | None, str | None]:
-    """The body in UTF-8, the Content-Type to give feedparser, and any decoding remark.
-
-    feedparser's own decoding, done first: its byte-order-mark and `<?xm` sniffing,
-    RFC 3023's rules between the HTTP charset and the XML declaration, then its fallbacks.
-    The declaration it leaves says UTF-8, and so does the charset we pass on.
-    """
-    headers = {"content-type": content_type} if content_type else {}
-    found: dict = {}
-    utf8 = convert_to_utf8(headers, body, found)
-    remark = None
-    if found.get("bozo"):
-        exception = found.get("bozo_exception")
-        remark = f"{type(exception).__name__}: {exception}"
-    if not found.get("encoding"):  # nothing decoded it: feedparser will say so again
-        return utf8, content_type, remark
-    if content_type:
-        content_type = content_type.split(";", 1)[0].strip() + "; charset=utf-8"
-    return utf8, content_type, remark
 
 
 def _entry_datetime(entry: dict) -> datetime | None:
@@ -324,7 +196,7 @@ def parse_feed(
 
     `base_url`: the feed's URL (after redirects), against which relative links resolve.
     """
-    utf8, content_type, decoding_remark = _decoded(body, content_type)
+    utf8, content_type, decoding_remark = decode_to_utf8(body, content_type)
     safe = sanitise_feed_bytes(utf8)
     as_listed = raw = _feedparser_parse(safe, content_type, None)
     # With a base, feedparser parses a URL at every element (a third more CPU), so the

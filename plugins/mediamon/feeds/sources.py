@@ -12,7 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from mediamon.bounded_input import InputRefused, bounded_repr, load_yaml, read_bounded
-from mediamon.feeds.parse import declares_entities
+from mediamon.feeds.sanitise import declares_entities
 from mediamon.fetch.urls import InvalidURL, has_userinfo, normalise_url
 
 MAX_FEED_LIST_BYTES = 16 * 1024 * 1024  # 100,000 feeds take about 10 MB

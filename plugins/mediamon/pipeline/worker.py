@@ -93,7 +93,7 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
             "language": page.language_timing,
             "compress": since(started),
         }
-        if tagged is not None:
+        if tagged is not None and printed is not None:  # both or neither: an article
             timings["tag"], timings["fingerprint"] = tagged[1], printed[1]
         results.append(
             PreparedPage(
@@ -156,7 +156,7 @@ def _tag(page: _Extracted | str, tagger: Tagger) -> tuple[Tags, tuple[float, flo
     if not _has_article(page):
         return None
     started = mark()
-    tags = tagger.tag(page.title, page.extracted.text)
+    tags = tagger.tag(page.title, page.extracted.text, language=page.extracted.language)
     return tags, since(started)
 
 

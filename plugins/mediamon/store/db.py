@@ -45,6 +45,14 @@ def int_array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def one_row(cursor: psycopg.Cursor[DictRow]) -> DictRow:
+    """The row of a query that always returns one (an aggregate without GROUP BY)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the query returned no row")
+    return row
+
+
 def _check_url(database_url: str) -> None:
     """Refuse a URL libpq cannot use, before any connection attempt (no password shown)."""
     try:

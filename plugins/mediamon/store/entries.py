@@ -16,7 +16,7 @@ import psutil
 from psycopg.rows import class_row
 
 from mediamon.feeds.parse import FeedEntry
-from mediamon.store.db import Connection
+from mediamon.store.db import Connection, one_row
 from mediamon.vocabulary import EntryStatus
 
 LEASE = timedelta(minutes=15)
@@ -156,10 +156,12 @@ def claim(conn: Connection, limit: int) -> list[Entry]:
 
 
 def pending_count(conn: Connection) -> int:
-    return conn.execute(
-        "SELECT count(*) AS n FROM entries WHERE status = %s AND next_attempt_at <= now()",
-        (EntryStatus.PENDING,),
-    ).fetchone()["n"]
+    return one_row(
+        conn.execute(
+            "SELECT count(*) AS n FROM entries WHERE status = %s AND next_attempt_at <= now()",
+            (EntryStatus.PENDING,),
+        )
+    )["n"]
 
 
 # -- outcomes ---------------------------------------------------------------------------------
@@ -235,9 +237,11 @@ def feeds_listing(
 
 def earliest_feed_date(conn: Connection, article_id: int) -> datetime | None:
     """The earliest date a feed gave for the article (its entries' published_at)."""
-    return conn.execute(
-        "SELECT min(published_at) AS d FROM entries WHERE article_id = %s", (article_id,)
-    ).fetchone()["d"]
+    return one_row(
+        conn.execute(
+            "SELECT min(published_at) AS d FROM entries WHERE article_id = %s", (article_id,)
+        )
+    )["d"]
 
 
 def known_pages(conn: Connection, page_urls: list[str]) -> dict[str, int]:
