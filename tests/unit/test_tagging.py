@@ -169,3 +169,97 @@ def test_an_empty_watchlist_from_the_tagger_cache_is_refused_too(tmp_path):
 def test_an_over_long_group_id_is_refused():
     with pytest.raises(WatchlistError, match="group id longer than 100 characters"):
         parse_watchlist({"groups": [{"id": "g" * 101, "aliases": ["Hamas"]}]})
+
+
+def test_mixed_case_abbreviations_match_only_as_written():
+    tagger = Tagger(
+        parse_watchlist(
+            {
+                "groups": [
+                    {"id": "let", "name": "LeT", "aliases": ["LeT"]},
+                    {"id": "jem", "name": "JeM", "aliases": ["JeM"]},
+                ]
+            }
+        )
+    )
+    assert tagger.tag("", "Let them go; let JEM decide.").groups == []
+    assert tagger.tag("", "LeT and JeM were blamed.").groups == ["jem", "let"]
+
+
+def test_language_aliases_are_read_and_kept_in_the_watchlist_content():
+    watchlist = parse_watchlist(
+        {
+            "groups": [
+                {
+                    "id": "isis",
+                    "name": "IS",
+                    "aliases": ["ISIS"],
+                    "language_aliases": {"fr": ["EI"], "de": ["IS"]},
+                }
+            ]
+        }
+    )
+    assert watchlist.groups[0].language_aliases == (("de", ("IS",)), ("fr", ("EI",)))
+    assert watchlist.as_dict()["groups"][0]["language_aliases"] == {"de": ["IS"], "fr": ["EI"]}
+
+
+def test_a_watchlist_without_language_aliases_keeps_its_fingerprint():
+    assert "language_aliases" not in WATCHLIST.as_dict()["groups"][0]
+    # The fingerprint the same content had before language aliases existed.
+    assert WATCHLIST.sha256 == "7c38c12240a81d5d695e29698c03f3f0e4b864a09489212eee97e5a491c6edcb"
+
+
+def test_a_group_named_only_by_language_aliases_loads():
+    watchlist = parse_watchlist(
+        {"groups": [{"id": "isis", "name": "IS", "language_aliases": {"de": ["IS"]}}]}
+    )
+    assert Tagger(watchlist).tag("", "Der IS drohte.", language="de").groups == ["isis"]
+
+
+@pytest.mark.parametrize(
+    ("language_aliases", "message"),
+    [
+        ({"German": ["IS"]}, "'German' is not a language code"),
+        (["IS"], "language_aliases must map language codes to lists of aliases"),
+        ({"de": "IS"}, "language_aliases of 'de' must be a list of non-empty strings"),
+    ],
+)
+def test_malformed_language_aliases_are_refused_in_one_line(language_aliases, message):
+    with pytest.raises(WatchlistError, match=message):
+        parse_watchlist(
+            {
+                "groups": [
+                    {"id": "g", "name": "G", "aliases": ["G"], "language_aliases": language_aliases}
+                ]
+            }
+        )
+
+
+def test_a_language_alias_warns_only_when_common_in_its_own_language(caplog):
+    with caplog.at_level(logging.WARNING, logger="mediamon.tagging.watchlist"):
+        parse_watchlist(
+            {"groups": [{"id": "isis", "name": "IS", "language_aliases": {"de": ["IS"]}}]}
+        )
+    assert caplog.records == []
+    with caplog.at_level(logging.WARNING, logger="mediamon.tagging.watchlist"):
+        parse_watchlist({"groups": [{"id": "g", "name": "G", "language_aliases": {"fr": ["les"]}}]})
+    assert "'les' (group g, fr)" in caplog.text
+
+
+def test_the_tag_language_defaults_to_unknown():
+    tagger = Tagger(
+        parse_watchlist(
+            {"groups": [{"id": "isis", "name": "IS", "language_aliases": {"de": ["IS"]}}]}
+        )
+    )
+    assert tagger.tag("", "Der IS drohte.").groups == []
+
+
+def test_ordinary_words_of_a_name_may_be_written_in_lower_case():
+    tagger = Tagger(
+        parse_watchlist(
+            {"groups": [{"id": "trf", "name": "TRF", "aliases": ["The Resistance Front"]}]}
+        )
+    )
+    assert tagger.tag("", "Police said the Resistance Front claimed it.").groups == ["trf"]
+    assert tagger.tag("", "the resistance front of the party").groups == []

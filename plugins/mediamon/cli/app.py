@@ -13,7 +13,7 @@ import sys
 import typer
 
 from mediamon import settings as settings_module
-from mediamon.cli import articles, ingest
+from mediamon.cli import articles, events, ingest
 from mediamon.cli.common import errors, print_error
 from mediamon.cli.feeds import feeds_app
 from mediamon.cli.search import search_app
@@ -35,6 +35,7 @@ app.command()(articles.export)
 app.command()(articles.reindex)
 app.command()(articles.retag)
 app.command()(articles.extract)
+app.command()(events.events)
 
 
 def _expected_errors() -> tuple[type[Exception], ...]:

@@ -49,8 +49,11 @@ class NewsroomDocument:
 
 
 def _name_pattern(alias: str) -> re.Pattern[str]:
-    """A loose pattern for an alias in any inflection: each word's stem as a prefix."""
+    """A loose pattern for an alias in any inflection: each word's stem as a prefix (an
+    acronym as written, at the start of a word: "ИГ" is no part of "игра")."""
     words = [w for w in re.split(r"\W+", alias) if w]
+    if alias.isupper():
+        return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)))
     stems = [re.escape(w[: max(4, len(w) - 2)]) if len(w) > 4 else re.escape(w) for w in words]
     return re.compile(r"\w*\W+".join(stems), re.IGNORECASE)
 
@@ -282,12 +285,21 @@ class NewsroomBuilder:
         if not any(op in ("excerpt", "truncate") for op in document.ops):
             return groups
         text = " ".join([document.title, *document.paragraphs])
-        return [
-            group
+        spans = {
+            group: [m.span() for p in self.group_names.get(group, []) for m in p.finditer(text)]
             for group in groups
-            if any(p.search(text) for p in self.group_names.get(group, []))
-            or group not in self.group_names
-        ]
+        }
+
+        def named(group: str) -> bool:
+            # A name inside a longer one of another labelled group is that group's
+            # (داعش inside داعش خراسان), as the tagger's longest match decides.
+            longer = [s for other in groups if other != group for s in spans[other]]
+            return any(
+                not any(a <= start and end <= b and b - a > end - start for a, b in longer)
+                for start, end in spans[group]
+            )
+
+        return [group for group in groups if group not in self.group_names or named(group)]
 
     def labels(self, seed: int, languages: frozenset[str]) -> dict:
         documents: dict[str, dict] = {}

@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from mediamon.text import clean_text
 
@@ -235,7 +236,7 @@ def _second_pass_can_win(first: str, html_text: str) -> bool:
 
 def extract_article(html_text: str, url: str | None = None) -> Extracted:
     """Body text and metadata of one page."""
-    document = trafilatura.bare_extraction(
+    found = trafilatura.bare_extraction(
         html_text,
         url=url,
         with_metadata=True,
@@ -243,6 +244,8 @@ def extract_article(html_text: str, url: str | None = None) -> Extracted:
         favor_precision=True,
         date_extraction_params=_DATE_PARAMS,
     )
+    # A Document unless as_dict=True (the default for bare_extraction since trafilatura 2).
+    document = found if isinstance(found, Document) else None
     text = (document.text if document else None) or ""
     if _second_pass_can_win(text, html_text):
         balanced = trafilatura.extract(html_text, url=url, include_comments=False) or ""

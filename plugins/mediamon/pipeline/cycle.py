@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 from pebble import ProcessPool
 
+from mediamon.events.encoder import preload_encoder
 from mediamon.extract.language import preload_language_model
 from mediamon.feeds import poll
 from mediamon.feeds.sources import read_feed_list
@@ -60,6 +61,7 @@ def open_processor(
     # Each worker starts with the tagger and the dedup settings (inherited when forked), and
     # the language model loaded once here, shared by the forked workers' memory.
     preload_language_model()
+    preload_encoder()  # events: the sentence encoder's table, shared the same way
     context = WorkerContext(tagger, settings.dedup)
     with (
         make_fetcher(settings) as fetcher,

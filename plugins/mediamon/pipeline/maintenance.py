@@ -20,6 +20,7 @@ from mediamon.pipeline.cycle import index_pending
 from mediamon.search import indexer
 from mediamon.settings import Settings
 from mediamon.store import articles, entries, feeds, outbox, raw_pages
+from mediamon.store import events as event_store
 from mediamon.store.articles import StoredArticle
 from mediamon.store.db import Connection, connect
 from mediamon.tagging.matcher import Tagger
@@ -45,7 +46,7 @@ def _window_batches(
 
 def _apply_tags(conn: Connection, tagger: Tagger, row: StoredArticle) -> bool:
     """Tag one article; True when its tags changed."""
-    tags = tagger.tag(row.title, row.text)
+    tags = tagger.tag(row.title, row.text, language=row.language)
     articles.save_tags(conn, row.id, tags, tagger.version)
     mentions = [m.as_dict() for m in tags.mentions]
     return tags.groups != list(row.groups) or mentions != row.mentions
@@ -104,8 +105,20 @@ def reprocess_window(
                 counts["tags_changed"] += 1
                 touched.append(row.id)
         outbox.enqueue(conn, sorted(set(touched)))
+    counts["events_changed"] = _recompute_events(database_url, start, end)
     report = index_pending(settings)
     return {**counts, "indexed": report.indexed, "index_failed": report.failed}
+
+
+def _recompute_events(database_url: str, start: datetime | None, end: datetime | None) -> int:
+    """Events pass: assign the window's articles to events again, after their clusters
+    settled (one transaction); how many articles' event fields changed."""
+    with connect(database_url) as conn:
+        with conn.transaction():
+            changed = event_store.recompute(conn, start, end)
+            outbox.enqueue(conn, changed)
+        event_store.committed(conn)
+    return len(changed)
 
 
 def _reprocess_one(

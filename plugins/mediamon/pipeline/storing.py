@@ -17,6 +17,7 @@ from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.pipeline.triage import close_known
 from mediamon.settings import DedupSettings
 from mediamon.store import articles, entries, outbox, raw_pages
+from mediamon.store import events as event_store
 from mediamon.store.articles import NewArticle
 from mediamon.store.db import Connection
 from mediamon.vocabulary import EntryStatus
@@ -129,6 +130,10 @@ def _store_batch(context: StoreContext, pages: list[Page]) -> ProcessReport:
             context.dedup, context.templates,
         )  # fmt: skip
         dedupe_wall, dedupe_cpu = since(dedupe_started)
+        # Events: after clustering, so that a copy joins its cluster's event.
+        events_started = mark()
+        changed = sorted(set(changed) | set(_assign_events(conn, stored)))
+        events_wall, events_cpu = since(events_started)
         outbox.enqueue(conn, changed)
         entries.finish(
             conn,
@@ -136,13 +141,50 @@ def _store_batch(context: StoreContext, pages: list[Page]) -> ProcessReport:
             EntryStatus.DONE,
             None,
         )
+    event_store.committed(conn)  # the window's decisions are now PostgreSQL's
     # The rest of the transaction: articles, raw pages, outbox and entry rows, commit.
     store_wall, store_cpu = since(store_started)
     context.clock.add_shared("dedupe", dedupe_wall, dedupe_cpu, len(stored))
-    context.clock.add_shared("store", store_wall - dedupe_wall, store_cpu - dedupe_cpu, len(stored))
+    context.clock.add_shared("events", events_wall, events_cpu, len(stored))
+    context.clock.add_shared(
+        "store",
+        store_wall - dedupe_wall - events_wall,
+        store_cpu - dedupe_cpu - events_cpu,
+        len(stored),
+    )
     report.articles_stored += len(stored)
     report.tagged += sum(bool(a.tags.groups) for _, a, _ in stored)
     return report
+
+
+def _assign_events(conn: Connection, stored: list[tuple[Page, NewArticle, int]]) -> list[int]:
+    """Put the stored articles in events; the articles whose event fields changed."""
+    if not stored:
+        return []
+    ids = [article_id for _, _, article_id in stored]
+    clusters = {
+        row["id"]: row["cluster_id"]
+        for row in conn.execute(
+            "SELECT id, cluster_id FROM articles WHERE id = ANY(%s)", (ids,)
+        ).fetchall()
+    }
+    reports = []
+    for page, article, article_id in stored:
+        assert page.prepared is not None
+        content = article.content
+        reports.append(
+            event_store.report_of(
+                article_id,
+                clusters.get(article_id),
+                page.prepared.event_vector,
+                content.title,
+                content.extracted.text,
+                list(article.tags.groups),
+                content.published_at,
+                content.language,
+            )
+        )
+    return event_store.assign(conn, reports)
 
 
 def _raw_page(page: Page, article_id: int) -> raw_pages.StoredPage:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from mediamon.dedup.fingerprint import StoryPrint, story_print
+from mediamon.events import encoder
+from mediamon.events.evidence import lead_text
 from mediamon.extract.article import Extracted, decode_html, extract_article
-from mediamon.extract.language import LanguageGuess, identify_language
+from mediamon.extract.language import UNDETERMINED, LanguageGuess, identify_language
 from mediamon.pipeline.timing import mark, since
 from mediamon.settings import DedupSettings
 from mediamon.store import raw_pages
@@ -53,6 +55,9 @@ class PreparedPage:
     text_print: StoryPrint | None
     # Stage name: (wall ms, CPU ms) spent on it here.
     timings: dict[str, tuple[float, float]]
+    # Events: the headline-and-lead vector (float32 bytes, events/encoder.py); None for no
+    # article, or when the encoder failed on it (assignment then relies on the evidence).
+    event_vector: bytes | None = None
 
 
 _context: WorkerContext | None = None
@@ -81,8 +86,9 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
     extracted = [_extract(page) for page in pages]
     tags = [_tag(page, context.tagger) for page in extracted]
     prints = [_print(page, context.dedup) for page in extracted]
+    vectors = [_embed(page) for page in extracted]
     results: list[PreparedPage | str] = []
-    for page, tagged, printed in zip(extracted, tags, prints, strict=True):
+    for page, tagged, printed, embedded in zip(extracted, tags, prints, vectors, strict=True):
         if isinstance(page, str):
             results.append(page)
             continue
@@ -95,6 +101,8 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
         }
         if tagged is not None and printed is not None:  # both or neither: an article
             timings["tag"], timings["fingerprint"] = tagged[1], printed[1]
+        if embedded is not None:
+            timings["embed"] = embedded[1]
         results.append(
             PreparedPage(
                 html_packed,
@@ -105,6 +113,7 @@ def prepare_pages(pages: list[PageToPrepare]) -> list[PreparedPage | str]:
                 tagged[0] if tagged else None,
                 printed[0] if printed else None,
                 timings,
+                embedded[0] if embedded else None,
             )
         )
     return results
@@ -156,7 +165,9 @@ def _tag(page: _Extracted | str, tagger: Tagger) -> tuple[Tags, tuple[float, flo
     if not _has_article(page):
         return None
     started = mark()
-    tags = tagger.tag(page.title, page.extracted.text, language=page.extracted.language)
+    # The language identified from the text ("und" tags with every language's names).
+    language = page.language.language if page.language.language != UNDETERMINED else None
+    tags = tagger.tag(page.title, page.extracted.text, language=language)
     return tags, since(started)
 
 
@@ -169,3 +180,15 @@ def _print(
     started = mark()
     text_print = story_print(page.extracted.text, page.title, dedup, page.template_lines)
     return text_print, since(started)
+
+
+def _embed(page: _Extracted | str) -> tuple[bytes | None, tuple[float, float]] | None:
+    """The page's event vector (headline and lead) and the (wall ms, CPU ms) it took."""
+    if not _has_article(page):
+        return None
+    started = mark()
+    try:
+        vector: bytes | None = encoder.encode(lead_text(page.title, page.extracted.text)).tobytes()
+    except Exception:  # this page's events fall back to the evidence, not the batch
+        vector = None
+    return vector, since(started)

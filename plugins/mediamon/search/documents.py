@@ -38,6 +38,10 @@ def article_document(row: dict[str, Any]) -> dict:
         "status": row.get("status"),
         "cluster_id": row.get("cluster_id"),
         "cluster_size": row.get("cluster_size") or 1,
+        # Events (store/events.py): the incident this report belongs to.
+        "event_id": row.get("event_id"),
+        "event_size": row.get("event_size") or 1,
+        "event_languages": list(row.get("event_languages") or []),
         "is_original": bool(row.get("is_original", True)),
         "duplicate_of": row.get("duplicate_of"),
         "dedup_evidence": row.get("dedup_evidence"),

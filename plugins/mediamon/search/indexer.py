@@ -22,7 +22,7 @@ from elasticsearch import ApiError, Elasticsearch, helpers
 
 from mediamon.search.documents import article_document
 from mediamon.settings import ConfigError
-from mediamon.store.db import connect
+from mediamon.store.db import connect, one_row
 from mediamon.store.outbox import enqueue
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "elasticsearch" / "articles-template.json"
@@ -40,8 +40,10 @@ _INDEX_IN_REASON = re.compile(r"index \[(?P<index>[^\]]+)\]")
 ARTICLE_ROWS_SQL = """
 SELECT a.*, coalesce(c.size, 1) AS cluster_size,
        coalesce((SELECT array_agg(DISTINCT e.feed_id) FROM entries e WHERE e.article_id = a.id),
-                '{}') AS feed_ids
+                '{}') AS feed_ids,
+       ev.size AS event_size, ev.languages AS event_languages
 FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id
+LEFT JOIN events ev ON ev.id = a.event_id
 WHERE a.id = ANY(%s)
 """
 # Not answering (connection, timeout, TLS) and answering with an error are separate classes.
@@ -369,10 +371,12 @@ def drain_outbox(
             report.failed += len(failures) + len(outcome.waiting)
             report.errors += [m for _, m, _ in failures][:5]
             if failures:  # of this run's failures, those now dead-lettered
-                report.dead_lettered += conn.execute(
-                    "SELECT count(*) AS n FROM index_outbox WHERE dead_letter AND article_id = ANY(%s)",
-                    ([article_id for article_id, _, rejected in failures if rejected],),
-                ).fetchone()["n"]
+                report.dead_lettered += one_row(
+                    conn.execute(
+                        "SELECT count(*) AS n FROM index_outbox WHERE dead_letter AND article_id = ANY(%s)",
+                        ([article_id for article_id, _, rejected in failures if rejected],),
+                    )
+                )["n"]
             if outcome.outage:
                 report.unavailable = outcome.outage
                 return report  # the rest waits for the next run

@@ -14,7 +14,7 @@ SELECT a.id, a.url, a.canonical_url, a.source, a.syndicated_from, a.title, a.des
        a.authors, a.site_name, a.published_at, a.published_at_source, a.first_seen_at,
        a.language, a.language_confidence, a.text, a.cluster_id, a.is_original, a.duplicate_of, a.dedup_evidence,
        a.groups, a.groups_with_ancestors, a.mentions, a.watchlist_version,
-       coalesce(c.size, 1) AS cluster_size,
+       coalesce(c.size, 1) AS cluster_size, a.event_id,
        coalesce((SELECT array_agg(e.link ORDER BY e.id) FROM entries e WHERE e.article_id = a.id),
                 '{}') AS listed_as
 FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id

@@ -10,21 +10,34 @@ version, so an edit to any of them rebuilds it. The cache directory is ours alon
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import sys
 import tempfile
 from pathlib import Path
 
-from mediamon.tagging import matcher, watchlist
+from mediamon.tagging import common_words, matcher, morphology, normalise, watchlist
 from mediamon.tagging.matcher import Tagger
 from mediamon.tagging.watchlist import check_loaded, read_watchlist_file, watchlist_from_yaml
+
+# The forms generated for Russian and Ukrainian names come from these packages' data.
+_MORPHOLOGY_PACKAGES = ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk")
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _cache_key(watchlist_bytes: bytes) -> str:
     digest = hashlib.sha256(watchlist_bytes)
-    for module in (matcher, watchlist):
-        digest.update(Path(module.__file__).read_bytes())
+    for module in (matcher, normalise, morphology, common_words, watchlist):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    for package in _MORPHOLOGY_PACKAGES:
+        digest.update(f"{package}=={_package_version(package)}".encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 

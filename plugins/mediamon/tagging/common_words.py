@@ -2,8 +2,11 @@
 
 Aliases match in any case unless written in capitals, and acronyms match in capitals
 only; either way "state", "IS" or "The Base" occur in almost every story. The lists are
-short on purpose (the most frequent words of each language, not a dictionary): they are
-for warnings when a watchlist is loaded, never for matching.
+short on purpose (the most frequent words of each language, not a dictionary): they warn
+when a watchlist is loaded, and tell the matcher which words of a name are ordinary ones
+("État" of "État islamique": "un État islamique" describes, it does not name) and which
+words to skip when the letters of an acronym are spelled out ("Impuesto sobre Sociedades
+(IS)").
 """
 
 from __future__ import annotations
@@ -58,12 +61,37 @@ SPANISH = _words(
     """
 )
 
+TURKISH = _words(
+    """
+    ve bir bu da de için ile o çok daha gibi en ama olarak ne var sonra kadar her ise
+    """
+)
+
 COMMON_WORDS: dict[str, frozenset[str]] = {
     "en": ENGLISH,
     "fr": FRENCH,
     "de": GERMAN,
     "es": SPANISH,
+    "tr": TURKISH,
 }
+
+# Before a name, these make it a description ("d'un État islamique": an Islamic state).
+INDEFINITE_ARTICLES: dict[str, frozenset[str]] = {
+    "en": frozenset({"a", "an"}),
+    "fr": frozenset({"un", "une"}),
+    "es": frozenset({"un", "una"}),
+    "de": frozenset({"ein", "eine", "einen", "einem", "einer", "eines"}),
+    "tr": frozenset({"bir"}),
+}
+
+# Arabic-script words shaped like a name plus a suffix the matcher accepts (حماس + ی, the
+# nisba of داعشی) that are other words: Persian حماسی "epic", Arabic حماسي "enthusiastic".
+# Written here in any spelling; the matcher compares them normalised.
+ARABIC_SCRIPT_LOOKALIKES = _words(
+    """
+    حماسي حماسی حماسية حماسيه حماسیه حماسيون حماسيين
+    """
+)
 _WORD = re.compile(r"\w+")
 
 

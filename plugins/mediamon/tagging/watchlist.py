@@ -1,7 +1,10 @@
 """The tracked-groups watchlist: YAML in, validated groups out, with a content fingerprint.
 
-Format (fixed): `groups:` list of {id, name, parent?, aliases: [...], ambiguous?: [...],
-context?: [...]}. See config/watchlist.yaml for the shipped default.
+Format: `groups:` list of {id, name, parent?, aliases: [...], ambiguous?: [...],
+context?: [...], language_aliases?: {language code: [...]}}. A language alias counts only
+in an article of that language (German "IS"); an ambiguous alias that is also a language
+alias of a language counts there without context (Persian حماس). See config/watchlist.yaml
+for the shipped default.
 
 Loading is bounded (file size, YAML aliases and nesting: see bounded_input) and so are
 the values quoted in errors. A watchlist without groups is refused unless the caller means
@@ -16,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,6 +38,8 @@ MAX_GROUP_ID = 100
 MAX_NAME = 500
 MAX_ALIAS = 500
 _WARNED_ALIASES = 10  # common-word aliases named in the warning; the rest are counted
+# ISO 639 codes as articles carry them (a region or script subtag is ignored when tagging).
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _empty_allowed: ContextVar[bool] = ContextVar("empty_watchlist_allowed", default=False)
 
 
@@ -49,6 +55,8 @@ class Group:
     aliases: tuple[str, ...]
     ambiguous: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
+    # (language code, aliases) pairs, in code order: names that count only in that language.
+    language_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,15 @@ class Watchlist:
                     "aliases": list(g.aliases),
                     **({"ambiguous": list(g.ambiguous)} if g.ambiguous else {}),
                     **({"context": list(g.context)} if g.context else {}),
+                    **(
+                        {
+                            "language_aliases": {
+                                code: list(names) for code, names in g.language_aliases
+                            }
+                        }
+                        if g.language_aliases
+                        else {}
+                    ),
                 }
                 for g in self.groups
             ]
@@ -112,6 +129,24 @@ def _strings(value: object, what: str, group_id: str) -> tuple[str, ...]:
             f"group {group_id!r}: {what} longer than {MAX_ALIAS} characters: {bounded_repr(too_long)}"
         )
     return tuple(dict.fromkeys(v.strip() for v in value))
+
+
+def _language_aliases(value: object, group_id: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise WatchlistError(
+            f"group {group_id!r}: language_aliases must map language codes to lists of aliases"
+        )
+    pairs = []
+    for code, names in value.items():
+        if not isinstance(code, str) or not LANGUAGE_CODE.fullmatch(code):
+            raise WatchlistError(
+                f"group {group_id!r}: language_aliases: {bounded_repr(code)} is not a language"
+                " code (two or three lower-case letters, as `de`)"
+            )
+        pairs.append((code, _strings(names, f"language_aliases of {code!r}", group_id)))
+    return tuple(sorted((code, names) for code, names in pairs if names))
 
 
 def _refuse_empty(allow_empty: bool) -> None:
@@ -160,10 +195,11 @@ def parse_watchlist(
             raise WatchlistError(f"group {group_id!r}: parent must be a group id")
         aliases = _strings(raw.get("aliases"), "aliases", group_id)
         ambiguous = _strings(raw.get("ambiguous"), "ambiguous", group_id)
-        if not aliases and not ambiguous:
+        language_aliases = _language_aliases(raw.get("language_aliases"), group_id)
+        if not aliases and not ambiguous and not language_aliases:
             raise WatchlistError(f"group {group_id!r} has no aliases")
         context = _strings(raw.get("context"), "context", group_id)
-        if ambiguous and not context and not aliases:
+        if ambiguous and not context and not aliases and not language_aliases:
             raise WatchlistError(f"group {group_id!r}: ambiguous aliases need context or aliases")
         groups.append(
             Group(
@@ -173,6 +209,7 @@ def parse_watchlist(
                 aliases=aliases,
                 ambiguous=ambiguous,
                 context=context,
+                language_aliases=language_aliases,
             )
         )
     watchlist = Watchlist(tuple(groups))
@@ -197,7 +234,8 @@ def parse_watchlist(
 def common_word_aliases(watchlist: Watchlist) -> list[tuple[str, str, list[str]]]:
     """(group id, alias, languages) for each alias made only of very frequent words.
 
-    Ambiguous aliases are left out: they tag only with context.
+    Ambiguous aliases are left out: they tag only with context. A language alias is
+    named only when it is a frequent word of its own language (German "IS" is not).
     """
     found = []
     for group in watchlist.groups:
@@ -205,6 +243,10 @@ def common_word_aliases(watchlist: Watchlist) -> list[tuple[str, str, list[str]]
             languages = common_word_languages(alias)
             if languages:
                 found.append((group.id, alias, languages))
+        for code, names in group.language_aliases:
+            for alias in names:
+                if code in common_word_languages(alias):
+                    found.append((group.id, alias, [code]))
     return found
 
 

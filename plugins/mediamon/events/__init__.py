@@ -1,0 +1,1 @@
+"""Events: reports of one incident grouped across outlets, rewrites and languages."""

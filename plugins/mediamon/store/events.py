@@ -1,0 +1,399 @@
+"""All events SQL: assignment in the storing transaction, recomputation of a window, listing.
+
+The open events live in PostgreSQL (the system of record) and, for scoring, in an in-memory
+`EventWindow` per process and database, brought up to date under EVENTS_LOCK by reading the
+events whose revision moved since the last batch: events are written only under that lock,
+which is held until commit, so revisions commit in order and none is missed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from mediamon.events.assign import ArticleSignals, EventWindow, OpenEvent, Weights
+from mediamon.events.evidence import Evidence, evidence_of
+from mediamon.store.db import Connection, int_array, one_row
+
+# Advisory transaction lock: one process assigns events at a time ("mm" 0003; dedup is 0002).
+EVENTS_LOCK = 0x6D6D_0003
+
+
+@dataclass(frozen=True)
+class Report:
+    """A stored article as assignment needs it."""
+
+    article_id: int
+    cluster_id: int | None
+    vector: np.ndarray | None
+    evidence: Evidence
+
+
+@dataclass
+class _Cache:
+    window: EventWindow
+    revision: int = 0  # the highest revision applied
+    loaded_from: datetime | None = None  # open events with a last report since then are loaded
+    pending: bool = False  # changed by a transaction not known to have committed
+
+
+@dataclass
+class _Outcome:
+    changed: set[int] = field(default_factory=set)
+    merges: list[tuple[int, int, int | None]] = field(default_factory=list)
+
+
+_caches: dict[str, _Cache] = {}
+
+
+def _key(conn: Connection) -> str:
+    info = conn.info
+    return f"{info.host}:{info.port}/{info.dbname}"
+
+
+def lock(conn: Connection) -> None:
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
+
+
+def committed(conn: Connection) -> None:
+    """The transaction that assigned events committed: the in-memory window is true."""
+    cache = _caches.get(_key(conn))
+    if cache is not None:
+        cache.pending = False
+
+
+def forget(conn: Connection) -> None:
+    """Drop this process's window of the connection's database (it is read again)."""
+    _caches.pop(_key(conn), None)
+
+
+def report_of(
+    article_id: int,
+    cluster_id: int | None,
+    vector: bytes | None,
+    title: str | None,
+    text: str,
+    groups: list[str],
+    published_at: datetime,
+    language: str | None,
+) -> Report:
+    array = np.frombuffer(vector, dtype=np.float32) if vector else None
+    evidence = evidence_of(title, text, groups, published_at, language or "und")
+    return Report(article_id, cluster_id, array, evidence)
+
+
+def assign(conn: Connection, reports: list[Report], weights: Weights | None = None) -> list[int]:
+    """Put each report in an event (inside the caller's transaction, after clustering);
+    returns the ids of articles whose event fields changed (for the outbox)."""
+    if not reports:
+        return []
+    lock(conn)
+    earliest = min(r.evidence.published_at for r in reports)
+    cache = _window(conn, earliest, weights)
+    _save_embeddings(conn, reports)
+    cluster_events = _cluster_events(conn, cache.window, reports)
+    outcome = _Outcome()
+    cache.pending = True
+    decided: dict[int, int] = {}
+    for report in sorted(reports, key=lambda r: (r.evidence.published_at, r.article_id)):
+        known = cluster_events.get(report.cluster_id) if report.cluster_id else None
+        signals = ArticleSignals(report.article_id, report.vector, report.evidence, known)
+        # A new event takes its first article's id: recomputing gives the same ids.
+        decision = cache.window.assign(signals, functools.partial(int, report.article_id))
+        decided[report.article_id] = decision.event_id
+        if report.cluster_id is not None:
+            cluster_events[report.cluster_id] = decision.event_id
+        outcome.merges += [(m, decision.event_id, report.article_id) for m in decision.merged]
+    # An earlier decision of this batch may name an event merged away later in it.
+    merged = {source: target for source, target, _ in outcome.merges}
+    for article_id, event_id in decided.items():
+        while event_id in merged:
+            event_id = merged[event_id]
+        decided[article_id] = event_id
+    _write(conn, cache, decided, outcome)
+    return sorted(outcome.changed)
+
+
+def _window(conn: Connection, earliest: datetime, weights: Weights | None) -> _Cache:
+    """This process's window, brought up to date (read whole when unknown or in doubt)."""
+    key = _key(conn)
+    cache = _caches.get(key)
+    start = earliest - (weights or Weights()).window
+    if (
+        cache is None
+        or cache.pending
+        or cache.loaded_from is None
+        or start < cache.loaded_from
+        or (weights is not None and cache.window.weights != weights)
+    ):
+        cache = _Cache(EventWindow(weights))
+        _caches[key] = cache
+        rows = conn.execute(
+            _EVENT_COLUMNS + " WHERE merged_into IS NULL AND size > 0 AND last_report_at >= %s",
+            (start,),
+        ).fetchall()
+        cache.loaded_from = start
+        cache.revision = one_row(
+            conn.execute("SELECT coalesce(max(revision), 0) AS r FROM events")
+        )["r"]
+    else:
+        rows = conn.execute(
+            _EVENT_COLUMNS + " WHERE revision > %s ORDER BY revision", (cache.revision,)
+        ).fetchall()
+        if rows:
+            cache.revision = max(row["revision"] for row in rows)
+    for row in rows:
+        if row["merged_into"] is not None or row["size"] == 0:
+            cache.window.remove(row["id"])
+        elif row["last_report_at"] >= cache.loaded_from:
+            cache.window.put(_open_event(row))
+    # Keep memory to what can still be joined: a report more than a window older than the
+    # newest is not expected (a backfill reads the window again, see `start` above).
+    cache.window.expire(start)
+    cache.loaded_from = max(cache.loaded_from, start) if cache.loaded_from else start
+    return cache
+
+
+_EVENT_COLUMNS = (
+    "SELECT id, first_report_at, last_report_at, size, groups, numbers, names, languages,"
+    " vector_sum, reliable, merged_into, revision FROM events"
+)
+
+
+def _open_event(row: dict) -> OpenEvent:
+    event = OpenEvent(row["id"], row["first_report_at"], row["last_report_at"], row["size"])
+    if row["vector_sum"] is not None:
+        event.vector_sum = np.frombuffer(row["vector_sum"], dtype=np.float32).copy()
+    event.reliable = row["reliable"]
+    event.groups.update(row["groups"])
+    event.numbers = set(row["numbers"])
+    event.names = set(row["names"])
+    event.languages = set(row["languages"])
+    return event
+
+
+def _save_embeddings(conn: Connection, reports: list[Report]) -> None:
+    conn.execute(
+        "INSERT INTO article_embeddings (article_id, vector)"
+        " SELECT * FROM unnest(%s::bigint[], %s::bytea[])"
+        " ON CONFLICT (article_id) DO UPDATE SET vector = excluded.vector",
+        (
+            [r.article_id for r in reports],
+            [r.vector.astype(np.float32).tobytes() if r.vector is not None else None
+             for r in reports],
+        ),
+    )  # fmt: skip
+
+
+def _cluster_events(conn: Connection, window: EventWindow, reports: list[Report]) -> dict[int, int]:
+    """The event each of the reports' copy clusters already lies in (loaded into the window
+    even when it is older than the window: a cluster never spans two events)."""
+    clusters = sorted({r.cluster_id for r in reports if r.cluster_id is not None})
+    if not clusters:
+        return {}
+    rows = conn.execute(
+        "SELECT cluster_id, min(event_id) AS event_id FROM articles"
+        " WHERE cluster_id = ANY(%s::bigint[]) AND event_id IS NOT NULL GROUP BY cluster_id",
+        (int_array(clusters),),
+    ).fetchall()
+    found = {row["cluster_id"]: row["event_id"] for row in rows}
+    missing = sorted(set(found.values()) - set(window.events))
+    if missing:
+        for row in conn.execute(
+            _EVENT_COLUMNS + " WHERE id = ANY(%s::bigint[])", (int_array(missing),)
+        ).fetchall():
+            window.put(_open_event(row))
+    return found
+
+
+def _write(conn: Connection, cache: _Cache, decided: dict[int, int], outcome: _Outcome) -> None:
+    window = cache.window
+    for source, target, article_id in outcome.merges:
+        conn.execute(
+            "UPDATE events SET merged_into = %s, revision = nextval('event_revisions'),"
+            " updated_at = now() WHERE id = %s",
+            (target, source),
+        )
+        conn.execute(
+            "INSERT INTO event_merges (from_event, into_event, article_id) VALUES (%s, %s, %s)",
+            (source, target, article_id),
+        )
+        moved = conn.execute(
+            "UPDATE articles SET event_id = %s WHERE event_id = %s RETURNING id",
+            (target, source),
+        ).fetchall()
+        outcome.changed.update(row["id"] for row in moved)
+    touched = sorted(set(decided.values()))
+    live = [window.events[e] for e in touched if e in window.events]
+    conn.execute(
+        "INSERT INTO events (id, first_report_at, last_report_at)"
+        " SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])"
+        " ON CONFLICT (id) DO NOTHING",
+        (
+            [e.id for e in live],
+            [e.first_report_at for e in live],
+            [e.last_report_at for e in live],
+        ),
+    )
+    for event in live:
+        conn.execute(
+            "UPDATE events SET vector_sum = %s, reliable = %s, numbers = %s, names = %s,"
+            " merged_into = NULL WHERE id = %s",
+            (
+                event.vector_sum.astype(np.float32).tobytes(),
+                event.reliable,
+                sorted(event.numbers),
+                sorted(event.names),
+                event.id,
+            ),
+        )
+    conn.execute(
+        "UPDATE articles a SET event_id = d.event_id"
+        " FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, event_id) WHERE a.id = d.id",
+        (list(decided), list(decided.values())),
+    )
+    outcome.changed.update(decided)
+    outcome.changed.update(_refresh(conn, touched))
+    revision = one_row(conn.execute("SELECT max(revision) AS r FROM events"))["r"]
+    cache.revision = max(cache.revision, revision or 0)
+
+
+def _refresh(conn: Connection, event_ids: Iterable[int]) -> list[int]:
+    """Recompute events' size, languages, outlets, groups, dates and title from their
+    articles; returns the members of events whose size or languages changed (their documents
+    carry both)."""
+    rows = conn.execute(
+        """
+        WITH agg AS (
+            SELECT a.event_id, count(*) AS size,
+                   array_agg(DISTINCT coalesce(a.language, 'und') ORDER BY coalesce(a.language, 'und')) AS languages,
+                   array_agg(DISTINCT a.source ORDER BY a.source) AS outlets,
+                   min(a.published_at) AS first_report_at, max(a.published_at) AS last_report_at,
+                   (array_agg(a.title ORDER BY a.published_at, a.id))[1] AS title,
+                   (SELECT coalesce(array_agg(DISTINCT g ORDER BY g), '{}') FROM articles b,
+                           unnest(b.groups) AS g WHERE b.event_id = a.event_id) AS groups
+            FROM articles a WHERE a.event_id = ANY(%(ids)s::bigint[]) GROUP BY a.event_id
+        ), old AS (
+            SELECT id, size, languages FROM events WHERE id = ANY(%(ids)s::bigint[])
+        ), upd AS (
+            UPDATE events e SET size = agg.size, languages = agg.languages,
+                   outlets = agg.outlets, groups = agg.groups, title = agg.title,
+                   first_report_at = agg.first_report_at, last_report_at = agg.last_report_at,
+                   revision = nextval('event_revisions'), updated_at = now()
+            FROM agg WHERE e.id = agg.event_id
+            RETURNING e.id, e.size, e.languages
+        )
+        SELECT a.id FROM articles a JOIN upd ON a.event_id = upd.id
+        JOIN old ON old.id = upd.id
+        WHERE old.size IS DISTINCT FROM upd.size OR old.languages IS DISTINCT FROM upd.languages
+        """,  # noqa: E501
+        {"ids": int_array(event_ids)},
+    ).fetchall()
+    return [row["id"] for row in rows]
+
+
+# --- recomputing a window (reprocess) ---
+
+
+def recompute(
+    conn: Connection, start: datetime | None, end: datetime | None, weights: Weights | None = None
+) -> list[int]:
+    """Assign the window's articles to events again, from their stored embeddings, as
+    ingestion would have in publication order; returns the articles whose event fields
+    changed. Idempotent: event ids are the ids of their first articles.
+
+    The events of the window's articles are retired first (size 0; they come back under
+    the same id when their first article opens them again), with every article they held.
+    """
+    lock(conn)
+    rows = conn.execute(
+        """
+        WITH span AS (
+            SELECT DISTINCT event_id FROM articles
+            WHERE event_id IS NOT NULL
+              AND (%(start)s::timestamptz IS NULL OR published_at >= %(start)s)
+              AND (%(end)s::timestamptz IS NULL OR published_at < %(end)s)
+        )
+        SELECT a.id, a.cluster_id, a.title, a.text, a.groups, a.published_at, a.language,
+               a.event_id, m.vector
+        FROM articles a LEFT JOIN article_embeddings m ON m.article_id = a.id
+        WHERE a.event_id IN (SELECT event_id FROM span)
+           OR ((%(start)s::timestamptz IS NULL OR a.published_at >= %(start)s)
+               AND (%(end)s::timestamptz IS NULL OR a.published_at < %(end)s))
+        ORDER BY a.published_at, a.id
+        """,
+        {"start": start, "end": end},
+    ).fetchall()
+    if not rows:
+        return []
+    before = {row["id"]: row["event_id"] for row in rows}
+    old_events = sorted({e for e in before.values() if e is not None})
+    conn.execute(
+        "UPDATE articles SET event_id = NULL WHERE id = ANY(%s::bigint[])",
+        (int_array(before),),
+    )
+    conn.execute(
+        "UPDATE events SET size = 0, merged_into = NULL, revision = nextval('event_revisions'),"
+        " updated_at = now() WHERE id = ANY(%s::bigint[])",
+        (int_array(old_events),),
+    )
+    conn.execute(
+        "DELETE FROM event_merges WHERE from_event = ANY(%(ids)s::bigint[])"
+        " OR into_event = ANY(%(ids)s::bigint[])",
+        {"ids": int_array(old_events)},
+    )
+    forget(conn)  # the window is read again, without the retired events
+    reports = [
+        report_of(
+            row["id"], row["cluster_id"], row["vector"], row["title"], row["text"],
+            list(row["groups"]), row["published_at"], row["language"],
+        )
+        for row in rows
+    ]  # fmt: skip
+    changed = set(assign(conn, reports, weights))
+    after = dict(
+        (row["id"], row["event_id"])
+        for row in conn.execute(
+            "SELECT id, event_id FROM articles WHERE id = ANY(%s::bigint[])", (int_array(before),)
+        ).fetchall()
+    )
+    committed_changes = {i for i in before if before[i] != after.get(i)}
+    # Only documents whose event fields moved need indexing again.
+    return sorted(committed_changes | (changed - set(before)))
+
+
+# --- reading ---
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    id: int
+    first_report_at: datetime
+    last_report_at: datetime
+    size: int
+    languages: list[str]
+    outlets: list[str]
+    groups: list[str]
+    title: str | None
+
+
+def recent(
+    conn: Connection, since: datetime, group: str | None = None, limit: int = 50
+) -> list[EventSummary]:
+    """Open events with a report since `since`, largest first."""
+    rows = conn.execute(
+        "SELECT id, first_report_at, last_report_at, size, languages, outlets, groups, title"
+        " FROM events WHERE merged_into IS NULL AND size > 0 AND last_report_at >= %s"
+        " AND (%s::text IS NULL OR %s = ANY(groups))"
+        " ORDER BY size DESC, first_report_at DESC LIMIT %s",
+        (since, group, group, limit),
+    ).fetchall()
+    return [EventSummary(**row) for row in rows]
+
+
+def window_length(weights: Weights | None = None) -> timedelta:
+    return (weights or Weights()).window

@@ -1,0 +1,136 @@
+"""Events in PostgreSQL (store/events.py): assignment in a transaction, merges, recomputing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from mediamon.events.encoder import encode
+from mediamon.events.evidence import lead_text
+from mediamon.store import events
+
+T0 = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+
+REPORTS = [  # (title, lead, groups, hours, language)
+    (
+        "Suicide bomber kills 14 outside Kabul bank",
+        "A suicide bomber killed 14 people and wounded 31 outside a bank in Kabul on Tuesday.",
+        ["isis-k", "taliban"], 0, "en",
+    ),
+    (
+        "Взрыв у банка в Кабуле: погибли 14 человек",
+        "Смертник взорвал себя у банка в Кабуле во вторник, погибли 14 человек, 31 ранен.",
+        ["isis-k", "taliban"], 2, "ru",
+    ),
+    (
+        "Houthis hit tanker in Gulf of Aden",
+        "A Houthi missile struck the tanker Coral Meridian 90 nautical miles off Aden.",
+        ["houthis"], 4, "en",
+    ),
+]  # fmt: skip
+
+
+@pytest.fixture
+def conn(clean_stack):
+    with psycopg.connect(clean_stack.database_url, row_factory=dict_row) as connection:
+        events.forget(connection)
+        yield connection
+
+
+def store(conn, reports, cluster_of=None):
+    """Insert the reports as articles and assign them in one transaction; their ids."""
+    ids = []
+    with conn.transaction():
+        for n, (title, lead, groups, hours, language) in enumerate(reports):
+            row = conn.execute(
+                "INSERT INTO articles (canonical_url, url, source, title, text, groups,"
+                " published_at, language) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (f"https://o{n}.example/{title}", f"https://o{n}.example/{title}",
+                 f"o{n}.example", title, lead, groups, T0 + timedelta(hours=hours), language),
+            ).fetchone()  # fmt: skip
+            ids.append(row["id"])
+        if cluster_of:
+            cluster = conn.execute(
+                "INSERT INTO clusters (original_article_id) VALUES (%s) RETURNING id", (ids[0],)
+            ).fetchone()
+            conn.execute(
+                "UPDATE articles SET cluster_id = %s WHERE id = ANY(%s)",
+                (cluster["id"], [ids[i] for i in cluster_of]),
+            )
+        rows = conn.execute(
+            "SELECT id, cluster_id, title, text, groups, published_at, language FROM articles"
+            " WHERE id = ANY(%s)",
+            (ids,),
+        ).fetchall()
+        reports_ = [
+            events.report_of(
+                r["id"], r["cluster_id"], encode(lead_text(r["title"], r["text"])).tobytes(),
+                r["title"], r["text"], r["groups"], r["published_at"], r["language"],
+            )
+            for r in rows
+        ]  # fmt: skip
+        events.assign(conn, reports_)
+    events.committed(conn)
+    return ids
+
+
+def event_of(conn, article_ids):
+    rows = conn.execute(
+        "SELECT id, event_id FROM articles WHERE id = ANY(%s) ORDER BY id", (article_ids,)
+    ).fetchall()
+    return [r["event_id"] for r in rows]
+
+
+def test_reports_of_one_event_share_an_event_row_with_its_languages_and_size(conn):
+    ids = store(conn, REPORTS)
+    bank_en, bank_ru, tanker = event_of(conn, ids)
+    assert bank_en == bank_ru == ids[0] and tanker == ids[2]
+    row = conn.execute("SELECT * FROM events WHERE id = %s", (bank_en,)).fetchone()
+    assert (row["size"], row["languages"], row["groups"]) == (
+        2,
+        ["en", "ru"],
+        ["isis-k", "taliban"],
+    )
+
+
+def test_a_copy_cluster_stays_inside_one_event(conn):
+    # The tanker report is (wrongly, for the test) in the bank report's copy cluster.
+    ids = store(conn, REPORTS, cluster_of=[0, 2])
+    assert len(set(event_of(conn, [ids[0], ids[2]]))) == 1
+
+
+def test_recomputing_a_window_gives_the_same_events_twice(conn):
+    ids = store(conn, REPORTS)
+    before = event_of(conn, ids)
+    with conn.transaction():
+        events.recompute(conn, T0 - timedelta(days=1), T0 + timedelta(days=1))
+    events.committed(conn)
+    first = event_of(conn, ids)
+    with conn.transaction():
+        changed = events.recompute(conn, T0 - timedelta(days=1), T0 + timedelta(days=1))
+    events.committed(conn)
+    assert first == before == event_of(conn, ids)
+    assert changed == []
+    assert conn.execute("SELECT count(*) AS n FROM events WHERE size > 0").fetchone()["n"] == 2
+
+
+def test_a_bridging_report_merges_two_events_and_the_merge_is_recorded(conn):
+    ids = store(conn, REPORTS[:1])
+    # A second event of the same incident, opened elsewhere (another process's window).
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO events (id, first_report_at, last_report_at, size, groups, numbers,"
+            " vector_sum, reliable) VALUES (999999, %s, %s, 1, %s, %s, %s, true)",
+            (T0, T0, ["isis-k", "taliban"], [14, 31],
+             encode(lead_text(REPORTS[1][0], REPORTS[1][1])).tobytes()),
+        )  # fmt: skip
+    store(conn, REPORTS[1:2])
+    merge = conn.execute("SELECT from_event, into_event FROM event_merges").fetchone()
+    assert {merge["from_event"], merge["into_event"]} == {999999, ids[0]}
+    merged = conn.execute(
+        "SELECT merged_into FROM events WHERE id = %s", (merge["from_event"],)
+    ).fetchone()
+    assert merged["merged_into"] == merge["into_event"]
