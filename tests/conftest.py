@@ -59,9 +59,9 @@ def newsroom_builds(tmp_path_factory):
 
     def get(name: str):
         if name not in built:
-            seed, hard = build_params(name)
+            seed, hard, languages = build_params(name)
             out_dir = tmp_path_factory.mktemp(name)
-            build(out_dir, seed, hard)
+            build(out_dir, seed, hard, languages)
             built[name] = out_dir
         return built[name]
 

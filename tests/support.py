@@ -10,19 +10,23 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mediamon import settings as settings_module
+from mediamon.demo.newsroom import ALL_LANGUAGES
 from mediamon.demo.site import FixtureSite
 
 # Engineers running suites side by side give each its own index (and database URL).
 TEST_INDEX = os.environ.get("MEDIAMON_TEST_INDEX", "mediamon-test-articles")
-# Newsroom builds of the articles written for mediamon: (seed, hardness), English pages.
+# Newsroom builds of the articles written for mediamon: (seed, hardness), English pages; the
+# world builds carry every language of the demo.
 BUILDS = ["seed7-hard0.3", "seed11-hard0.6", "seed23-hard0.9", "seed42-hard1.0"]
+WORLD_BUILDS = ["world-seed7-hard0.3", "world-seed42-hard1.0"]
 NEWSROOM_WATCHLIST = settings_module.PROJECT_ROOT / "config" / "watchlist.yaml"
 
 
-def build_params(name: str) -> tuple[int, float]:
-    """ "seed7-hard0.3" -> (7, 0.3)."""
-    seed, hard = name.removeprefix("seed").split("-hard")
-    return int(seed), float(hard)
+def build_params(name: str) -> tuple[int, float, frozenset[str]]:
+    """`seed7-hard0.3`: (7, 0.3, English pages); `world-seed7-hard0.3`: every language."""
+    languages = ALL_LANGUAGES if name.startswith("world-") else frozenset({"en"})
+    seed, hard = name.removeprefix("world-").removeprefix("seed").split("-hard")
+    return int(seed), float(hard), languages
 
 
 def with_site(settings: settings_module.Settings, site: FixtureSite) -> settings_module.Settings:

@@ -13,7 +13,7 @@ from mediamon.search.indexer import client
 from mediamon.store.db import connect
 from mediamon.store.export import export_articles, requeue
 from scoring import score
-from support import BUILDS, feeds_file, with_site
+from support import BUILDS, WORLD_BUILDS, feeds_file, with_site
 
 
 def export_rows(settings) -> list[dict]:
@@ -110,3 +110,24 @@ def test_exported_articles_carry_cluster_and_tag_fields(clean_stack, newsroom, t
     originals = [row for row in rows if row["is_original"]]
     assert len({row["cluster_id"] for row in rows}) == len(originals)
     assert all(row["duplicate_of"] is None for row in originals)
+
+
+@pytest.mark.parametrize("newsroom", WORLD_BUILDS, indirect=True)
+def test_reports_in_eleven_languages_are_tagged_to_target_in_each(clean_stack, newsroom, tmp_path):
+    result = newsroom_score(clean_stack, newsroom, tmp_path)
+    assert result.tag_precision >= 0.98 and result.tag_f1 >= 0.98, result
+    for language, (_, _, f1, pairs) in result.tags_by_language.items():
+        assert pairs < 5 or f1 >= 0.95, (language, result.tags_by_language)
+
+
+@pytest.mark.parametrize("newsroom", WORLD_BUILDS, indirect=True)
+def test_the_language_of_each_article_is_identified_from_its_text(clean_stack, newsroom, tmp_path):
+    # A fifth of the other-language pages declare "en" and a third declare nothing.
+    result = newsroom_score(clean_stack, newsroom, tmp_path)
+    assert result.language_accuracy is not None and result.language_accuracy >= 0.99, result
+
+
+@pytest.mark.parametrize("newsroom", WORLD_BUILDS, indirect=True)
+def test_copies_in_every_language_are_clustered(clean_stack, newsroom, tmp_path):
+    result = newsroom_score(clean_stack, newsroom, tmp_path)
+    assert result.cluster_precision >= 0.98 and result.cluster_recall >= 0.97, result

@@ -55,7 +55,7 @@ def _name_pattern(alias: str) -> re.Pattern[str]:
     if alias.isupper():
         return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)))
     stems = [re.escape(w[: max(4, len(w) - 2)]) if len(w) > 4 else re.escape(w) for w in words]
-    return re.compile(r"\w*\W+".join(stems), re.IGNORECASE)
+    return re.compile(r"\w*\W+".join(stems) + r"\w*", re.IGNORECASE)
 
 
 def _group_names(watchlist: Path) -> dict[str, list[re.Pattern[str]]]:
@@ -291,11 +291,11 @@ class NewsroomBuilder:
         }
 
         def named(group: str) -> bool:
-            # A name inside a longer one of another labelled group is that group's
-            # (داعش inside داعش خراسان), as the tagger's longest match decides.
-            longer = [s for other in groups if other != group for s in spans[other]]
+            # A name overlapping a longer one of another labelled group is that group's
+            # (داعش in داعش خراسان), as the tagger's longest match decides.
+            others = [s for other in groups if other != group for s in spans[other]]
             return any(
-                not any(a <= start and end <= b and b - a > end - start for a, b in longer)
+                not any(a < end and start < b and b - a > end - start for a, b in others)
                 for start, end in spans[group]
             )
 
