@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -47,6 +48,21 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def poll_floor_seconds(env: Mapping[str, str] | None = None) -> int:
+    """The shortest interval between two polls of one feed (MEDIAMON_POLL_FLOOR_SECONDS).
+
+    Read on its own too: the feed scheduler asks for it without loading every setting.
+    """
+    return _positive(os.environ if env is None else env, "MEDIAMON_POLL_FLOOR_SECONDS", 60)
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,9 @@ class Settings:
     kibana_url: str = "http://127.0.0.1:5601"
     # Kibana credentials when Elasticsearch security is on (user, password).
     kibana_auth: tuple[str, str] | None = None
-    poll_every_minutes: int = 5
+    # How often the poll DAG wakes up, and the shortest interval a busy feed is polled at.
+    poll_every_minutes: int = 1
+    poll_floor_s: int = 60
     fetch: FetchSettings = field(default_factory=FetchSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
 
@@ -130,46 +148,47 @@ def _stack_urls(stack_dir: Path) -> dict[str, str]:
 def load(env: dict[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
-    stack_dir = Path(env.get("MEDIAMON_STACK_DIR") or PROJECT_ROOT / ".mediamon" / "stack")
+    stack_dir = Path(env.get("MEDIAMON_STACK_DIR") or Settings(None, None).stack_dir)
     stack = _stack_urls(stack_dir)
     allowed = frozenset(
         part.strip()
         for part in env.get("MEDIAMON_ALLOWED_ADDRESSES", "").split(",")
         if part.strip()
     )
+    # Defaults are written once, on the dataclasses above; `load` only reads overrides.
+    f, d, base = FetchSettings(), DedupSettings(), Settings(None, None)
     fetch = FetchSettings(
-        connect_timeout_s=_float(env, "MEDIAMON_CONNECT_TIMEOUT", 5.0),
-        read_timeout_s=_float(env, "MEDIAMON_READ_TIMEOUT", 15.0),
-        total_deadline_s=_float(env, "MEDIAMON_FETCH_DEADLINE", 30.0),
-        max_body_bytes=_int(env, "MEDIAMON_MAX_BODY_BYTES", 5 * 1024 * 1024),
-        max_redirects=_int(env, "MEDIAMON_MAX_REDIRECTS", 5),
-        per_host_concurrency=_int(env, "MEDIAMON_PER_HOST_CONCURRENCY", 2),
-        per_host_delay_s=_float(env, "MEDIAMON_PER_HOST_DELAY", 0.0),
-        user_agent=env.get("MEDIAMON_USER_AGENT") or DEFAULT_USER_AGENT,
+        connect_timeout_s=_float(env, "MEDIAMON_CONNECT_TIMEOUT", f.connect_timeout_s),
+        read_timeout_s=_float(env, "MEDIAMON_READ_TIMEOUT", f.read_timeout_s),
+        total_deadline_s=_float(env, "MEDIAMON_FETCH_DEADLINE", f.total_deadline_s),
+        max_body_bytes=_int(env, "MEDIAMON_MAX_BODY_BYTES", f.max_body_bytes),
+        max_redirects=_int(env, "MEDIAMON_MAX_REDIRECTS", f.max_redirects),
+        per_host_concurrency=_int(env, "MEDIAMON_PER_HOST_CONCURRENCY", f.per_host_concurrency),
+        per_host_delay_s=_float(env, "MEDIAMON_PER_HOST_DELAY", f.per_host_delay_s),
+        user_agent=env.get("MEDIAMON_USER_AGENT") or f.user_agent,
     )
     dedup = DedupSettings(
-        resemblance=_float(env, "MEDIAMON_DEDUP_RESEMBLANCE", DedupSettings.resemblance),
-        containment=_float(env, "MEDIAMON_DEDUP_CONTAINMENT", DedupSettings.containment),
+        resemblance=_float(env, "MEDIAMON_DEDUP_RESEMBLANCE", d.resemblance),
+        containment=_float(env, "MEDIAMON_DEDUP_CONTAINMENT", d.containment),
     )
     return Settings(
         database_url=env.get("MEDIAMON_DATABASE_URL") or stack.get("database_url"),
         elasticsearch_url=env.get("MEDIAMON_ELASTICSEARCH_URL") or stack.get("elasticsearch_url"),
-        index=env.get("MEDIAMON_INDEX") or DEFAULT_INDEX,
+        index=env.get("MEDIAMON_INDEX") or base.index,
         allow_private_networks=_flag(env.get("MEDIAMON_ALLOW_PRIVATE_NETWORKS")),
         allowed_addresses=allowed,
-        watchlist_path=Path(
-            env.get("MEDIAMON_WATCHLIST") or PROJECT_ROOT / "config" / "watchlist.yaml"
-        ),
-        feeds_file=Path(env.get("MEDIAMON_FEEDS_FILE") or PROJECT_ROOT / "config" / "feeds.yaml"),
+        watchlist_path=Path(env.get("MEDIAMON_WATCHLIST") or base.watchlist_path),
+        feeds_file=Path(env.get("MEDIAMON_FEEDS_FILE") or base.feeds_file),
         stack_dir=stack_dir,
-        cache_dir=Path(env.get("MEDIAMON_CACHE_DIR") or PROJECT_ROOT / ".mediamon" / "cache"),
-        extract_timeout_s=_float(env, "MEDIAMON_EXTRACT_TIMEOUT", 20.0),
-        workers=_int(env, "MEDIAMON_WORKERS", max(1, os.cpu_count() or 1)),
-        kibana_url=env.get("MEDIAMON_KIBANA_URL") or "http://127.0.0.1:5601",
+        cache_dir=Path(env.get("MEDIAMON_CACHE_DIR") or base.cache_dir),
+        extract_timeout_s=_float(env, "MEDIAMON_EXTRACT_TIMEOUT", base.extract_timeout_s),
+        workers=_int(env, "MEDIAMON_WORKERS", base.workers),
+        kibana_url=env.get("MEDIAMON_KIBANA_URL") or base.kibana_url,
         kibana_auth=(env.get("MEDIAMON_KIBANA_USER") or "elastic", env["MEDIAMON_KIBANA_PASSWORD"])
         if env.get("MEDIAMON_KIBANA_PASSWORD")
         else None,
-        poll_every_minutes=_int(env, "MEDIAMON_POLL_EVERY_MINUTES", 5),
+        poll_every_minutes=_positive(env, "MEDIAMON_POLL_EVERY_MINUTES", base.poll_every_minutes),
+        poll_floor_s=poll_floor_seconds(env),
         fetch=fetch,
         dedup=dedup,
     )
