@@ -1,15 +1,17 @@
 """Poll the feeds that are due and record their new entries.
 
-The adaptive schedule lives in PostgreSQL (each feed's next poll time); this DAG only wakes
-up every few minutes, polls what is due in mapped batches, and emits the NEW_ENTRIES Asset
-when there is new work for mediamon_process_articles.
+The adaptive schedule lives in PostgreSQL (each feed's next poll time, busy feeds every
+minute or two); this DAG wakes up every MEDIAMON_POLL_EVERY_MINUTES (1), polls what is due
+in mapped batches, and emits the NEW_ENTRIES Asset when there is new work for
+mediamon_process_articles. Trigger it with `poll_all` on to poll every feed now, due or not.
+Each poll batch logs one line per feed: its outcome, new entries and any error.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import TriggerRule, dag, task
+from airflow.sdk import Param, TriggerRule, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from mediamon.orchestration.dag_defaults import DEFAULT_ARGS, FETCH_POOL, NEW_ENTRIES, START_DATE
@@ -25,14 +27,22 @@ from mediamon.settings import load as load_settings  # light: reads the environm
     default_args=DEFAULT_ARGS,
     tags=["mediamon"],
     doc_md=__doc__,
+    params={
+        "poll_all": Param(
+            False,
+            type="boolean",
+            title="Poll every feed",
+            description="Poll every feed now, not only those due (a manual run).",
+        ),
+    },
 )
 def mediamon_poll_feeds():
     @task
-    def due_feed_batches() -> list[list[int]]:
+    def due_feed_batches(params=None) -> list[list[int]]:
         from mediamon.orchestration.connections import airflow_settings
         from mediamon.orchestration.tasks import due_feed_batches
 
-        return due_feed_batches(airflow_settings())
+        return due_feed_batches(airflow_settings(), poll_all=bool(params["poll_all"]))
 
     @task(pool=FETCH_POOL)
     def poll_batch(feed_ids: list[int]) -> dict[str, int]:

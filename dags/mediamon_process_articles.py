@@ -2,7 +2,8 @@
 
 Scheduled on the NEW_ENTRIES Asset: several events may collapse into one run, so the work
 comes from PostgreSQL (pending entries), never from the event payload. Asset-triggered runs
-have no logical date, and nothing here uses one.
+have no logical date, and nothing here uses one. Each batch logs one line per page that did
+not store (skipped, failed or left to retry, with the reason); its counts go to XCom.
 """
 
 from __future__ import annotations
@@ -25,17 +26,22 @@ from mediamon.orchestration.dag_defaults import DEFAULT_ARGS, FETCH_POOL, NEW_EN
 def mediamon_process_articles():
     @task
     def plan_batches() -> list[int]:
-        from mediamon.orchestration.connections import airflow_settings
-        from mediamon.orchestration.tasks import process_slots
+        """How many entries each batch claims: the pending entries, spread over several
+        tasks once each gets `mediamon_batch_entries` (an Airflow Variable, default 250)."""
+        from airflow.sdk import Variable
 
-        return process_slots(airflow_settings())
+        from mediamon.orchestration.connections import airflow_settings
+        from mediamon.orchestration.tasks import MIN_ENTRY_BATCH, process_batches
+
+        min_batch = int(Variable.get("mediamon_batch_entries", default=MIN_ENTRY_BATCH))
+        return process_batches(airflow_settings(), min_batch)
 
     @task(pool=FETCH_POOL)
-    def process_batch(slot: int) -> dict[str, int]:
+    def process_batch(max_entries: int) -> dict[str, int | float]:
         from mediamon.orchestration.connections import airflow_settings
-        from mediamon.orchestration.tasks import process_slot
+        from mediamon.orchestration.tasks import process_batch
 
-        return process_slot(airflow_settings())
+        return process_batch(airflow_settings(), max_entries)
 
     @task(trigger_rule=TriggerRule.NONE_FAILED)
     def index_articles() -> dict:
@@ -45,7 +51,7 @@ def mediamon_process_articles():
 
         return index_articles(airflow_settings())
 
-    process_batch.expand(slot=plan_batches()) >> index_articles()
+    process_batch.expand(max_entries=plan_batches()) >> index_articles()
 
 
 mediamon_process_articles()

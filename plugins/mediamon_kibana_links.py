@@ -1,13 +1,14 @@
 """Airflow plugin: a "Kibana: indexed articles" link on mediamon's indexing tasks.
 
-The link opens Kibana Discover on the documents the run indexed: `indexed_at` between the
-run's start and end. Airflow evaluates global links in the API server when the task page
-asks for them, so the run's times come from the metadata database there.
+The link opens Kibana Discover on exactly the documents the task indexed: `indexed_at`
+within the window its result (XCom) records. A task that indexed nothing has no link.
+Airflow evaluates global links in the API server when the task page asks for them, so the
+result is read from the metadata database there.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 from airflow.sdk import BaseOperatorLink
@@ -15,16 +16,22 @@ from airflow.sdk import BaseOperatorLink
 INDEXING_TASKS = {"index_articles", "reindex", "reprocess", "retag"}
 
 
-def _run_window(dag_id: str, run_id: str) -> tuple[datetime, datetime] | None:
-    from airflow.models.dagrun import DagRun
+def _task_result(ti_key) -> Any:
+    from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     with create_session() as session:
-        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-        if run is None or run.start_date is None:
-            return None
-        return run.start_date, run.end_date or datetime.now(UTC)
+        row = session.scalars(
+            XComModel.get_many(
+                run_id=ti_key.run_id,
+                key="return_value",
+                dag_ids=ti_key.dag_id,
+                task_ids=ti_key.task_id,
+                map_indexes=ti_key.map_index,
+                limit=1,
+            )
+        ).first()
+        return XComModel.deserialize_value(row) if row is not None else None
 
 
 class KibanaIndexedArticlesLink(BaseOperatorLink):
@@ -33,12 +40,12 @@ class KibanaIndexedArticlesLink(BaseOperatorLink):
     def get_link(self, operator, *, ti_key) -> str:
         if not ti_key.dag_id.startswith("mediamon_") or ti_key.task_id not in INDEXING_TASKS:
             return ""
-        window = _run_window(ti_key.dag_id, ti_key.run_id)
-        if window is None:
-            return ""
-        from mediamon.orchestration.kibana import discover_url
+        from mediamon.orchestration.kibana import discover_url, indexing_window
         from mediamon.settings import load
 
+        window = indexing_window(_task_result(ti_key))
+        if window is None:
+            return ""
         return discover_url(load().kibana_url, *window)
 
 

@@ -1,9 +1,13 @@
 """When to poll a feed next: adaptive to its activity, backing off by failure class.
 
-A feed that brought new items is polled sooner (interval halves), a quiet one later
-(interval grows by half), bounded to [MIN_INTERVAL, MAX_INTERVAL]. Failures back off
-exponentially from a per-class base; a server's Retry-After wins when it asks for more.
-Jitter spreads feeds that were added together so they do not poll in lockstep.
+A poll that found n new items after an interval I says that the feed publishes about every
+I / n: the next interval is that (at most half of I, and at most MAX_SPEEDUP times shorter
+at once, since a feed's first poll counts its whole backlog as new). A quiet poll lengthens
+the interval by half. Intervals stay within [the floor, MAX_INTERVAL_S]; the floor is
+MEDIAMON_POLL_FLOOR_SECONDS (60 by default), so a feed with new items every few minutes
+is polled every minute or two. Failures back off exponentially from a per-class base; a
+server's Retry-After wins when it asks for more. Jitter spreads feeds that were added
+together so they do not poll in lockstep.
 """
 
 from __future__ import annotations
@@ -12,10 +16,16 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MIN_INTERVAL_S = 10 * 60
+from mediamon.settings import poll_floor_seconds
+
 MAX_INTERVAL_S = 24 * 3600
 DEFAULT_INTERVAL_S = 30 * 60
 JITTER = 0.1
+# A feed with new items is polled at most this many times sooner at once: its first poll
+# sees its whole backlog as new (30 entries after 30 minutes look like one a minute), and
+# the second poll, 30 / 8 minutes later, tells.
+MAX_SPEEDUP = 8
+QUIET_GROWTH = 1.5
 
 # First back-off per failure class: permanent-looking failures wait longer.
 FAILURE_BASE_S = {
@@ -45,12 +55,24 @@ def _jittered(seconds: float, rng: random.Random) -> float:
 
 
 def after_success(
-    interval_s: int, new_items: int, now: datetime, rng: random.Random | None = None
+    interval_s: int,
+    new_items: int,
+    now: datetime,
+    rng: random.Random | None = None,
+    floor_s: int | None = None,
 ) -> NextPoll:
+    """The next poll after one that found `new_items` new items; `floor_s` defaults to
+    MEDIAMON_POLL_FLOOR_SECONDS."""
     rng = rng or random.Random()
-    interval = interval_s / 2 if new_items > 0 else interval_s * 1.5
-    interval = int(min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, interval)))
-    return NextPoll(interval, now + timedelta(seconds=_jittered(interval, rng)))
+    floor = poll_floor_seconds() if floor_s is None else floor_s
+    if new_items > 0:
+        interval = interval_s / min(MAX_SPEEDUP, max(2, new_items))
+    else:
+        interval = interval_s * QUIET_GROWTH
+    interval = int(min(MAX_INTERVAL_S, max(floor, interval)))
+    # Jitter spreads feeds out, but never below the floor (the floor is a politeness bound).
+    delay = max(floor, _jittered(interval, rng))
+    return NextPoll(interval, now + timedelta(seconds=delay))
 
 
 def after_failure(

@@ -1,66 +1,156 @@
 """What each Airflow task does, as plain functions (no Airflow imports here).
 
 Every function takes `Settings`, does one unit of work against PostgreSQL and
-Elasticsearch, and returns only ids and counts (small enough for XCom); article bodies
-stay in PostgreSQL.
+Elasticsearch, and returns only ids, counts and times (small enough for XCom); article
+bodies stay in PostgreSQL. What each feed and page came to goes to the task's log, one
+line each.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
-from datetime import datetime
+import multiprocessing
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from mediamon.feeds import poll
 from mediamon.pipeline import maintenance
-from mediamon.pipeline.cycle import index_pending, make_fetcher, open_processor, process_pending
-from mediamon.pipeline.process import pending_count
+from mediamon.pipeline.cycle import (
+    index_pending,
+    make_fetcher,
+    open_processor,
+    pending_count,
+    process_pending,
+)
 from mediamon.settings import Settings
 from mediamon.store import db
+from mediamon.vocabulary import POLL_SUCCESSES
+
+log = logging.getLogger(__name__)
 
 FEED_BATCH = 50
-ENTRY_BATCH = 100
+# Mapped processing tasks. A task costs seconds before its first page (Airflow starts it,
+# imports mediamon, loads the watchlist and the language model, forks its extraction
+# worker: bench.freshness measures it), so pending work is spread over several tasks only
+# when each gets MIN_ENTRY_BATCH entries (the Airflow Variable mediamon_batch_entries
+# overrides it), and over at most PARALLEL_BATCHES (Celery workers, the pool's slots) until
+# there is more than ENTRY_BATCH per task. Every task claims entries 100 at a time until
+# nothing is pending or it has ENTRY_BATCH: tasks that start late or run slow leave the
+# rest to the others, and entries that arrive meanwhile are taken in the same run.
+ENTRY_BATCH = 2500
+MIN_ENTRY_BATCH = 250
+PARALLEL_BATCHES = 4
 # Far below Airflow's max_map_length (1024): a run never maps more than this.
 MAX_MAPPED = 64
+# The poll DAG looks at the clock once per period: a feed due a few seconds after a run
+# looked would wait a whole period more. A run polls what is due within this share of it.
+DUE_AHEAD_SHARE = 0.25
 
 
-def _chunks(ids: list[int], size: int) -> list[list[int]]:
+def _batches(ids: list[int], min_size: int, max_batches: int) -> list[list[int]]:
+    """`ids` in at most `max_batches` batches of at least `min_size` (the last one shorter)."""
+    size = max(min_size, math.ceil(len(ids) / max_batches))
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def due_feed_batches(settings: Settings, batch_size: int = FEED_BATCH) -> list[list[int]]:
-    """Ids of the feeds due now, in batches (at most MAX_MAPPED of them)."""
+def _feed_ids(database_url: str, due_within_s: float | None) -> list[int]:
+    """Every feed (`due_within_s` None), or those due within that many seconds, soonest first."""
+    with db.connect(database_url) as conn:
+        if due_within_s is None:
+            rows = conn.execute("SELECT id FROM feeds ORDER BY id")
+        else:
+            rows = conn.execute(
+                "SELECT id FROM feeds WHERE next_poll_at <= now() + make_interval(secs => %s)"
+                " ORDER BY next_poll_at, id",
+                (due_within_s,),
+            )
+        return [row["id"] for row in rows]
+
+
+def due_feed_batches(settings: Settings, poll_all: bool = False) -> list[list[int]]:
+    """Ids of the feeds to poll in this run, in batches (at most MAX_MAPPED of them).
+
+    Scheduled runs take the feeds due before the next run would look; `poll_all` (a manual
+    run) takes every feed, due or not.
+    """
     database_url = settings.require_database()
     db.upgrade(database_url)
-    feeds = poll.due_feeds(database_url, limit=batch_size * MAX_MAPPED)
-    return _chunks([feed["id"] for feed in feeds], batch_size)
+    ahead = None if poll_all else settings.poll_every_minutes * 60 * DUE_AHEAD_SHARE
+    return _batches(_feed_ids(database_url, ahead), FEED_BATCH, MAX_MAPPED)
 
 
 def poll_feed_batch(settings: Settings, feed_ids: list[int]) -> dict[str, int]:
+    """Poll the feeds (due or not: the batch was chosen by due_feed_batches)."""
     database_url = settings.require_database()
     feeds = poll.due_feeds(database_url, feed_ids=feed_ids)
     with make_fetcher(settings) as fetcher:
         report = poll.poll_feeds(database_url, fetcher, feeds)
-    return {"polled": report.polled, "failed": report.failed, "new_entries": report.new_entries}
+    for outcome in report.outcomes:
+        note = f" ({outcome.error})" if outcome.error else ""
+        level = logging.INFO if outcome.status in POLL_SUCCESSES else logging.WARNING
+        log.log(
+            level,
+            "feed %s: %s, %d new of %d entries%s",
+            outcome.url,
+            outcome.status,
+            outcome.items_new,
+            outcome.items_seen,
+            note,
+        )
+    counts = {"polled": report.polled, "failed": report.failed, "new_entries": report.new_entries}
+    log.info("polled %(polled)d feeds: %(failed)d failed, %(new_entries)d new entries", counts)
+    return counts
 
 
 def pending_work(settings: Settings) -> int:
     return pending_count(settings.require_database())
 
 
-def process_slots(settings: Settings, batch_size: int = ENTRY_BATCH) -> list[int]:
-    """One slot per batch of pending entries; each mapped task claims its own batch."""
+def process_batches(settings: Settings, min_batch: int = MIN_ENTRY_BATCH) -> list[int]:
+    """The mapped tasks for the pending entries: the most entries each claims (ENTRY_BATCH),
+    one per `min_batch` pending entries up to PARALLEL_BATCHES, more when each would get
+    over ENTRY_BATCH (at most MAX_MAPPED: what is left waits for the next run)."""
     pending = pending_work(settings)
-    return list(range(min(MAX_MAPPED, math.ceil(pending / batch_size))))
+    if pending == 0:
+        return []
+    spread = min(PARALLEL_BATCHES, math.ceil(pending / max(1, min_batch)))
+    return [ENTRY_BATCH] * min(MAX_MAPPED, max(spread, math.ceil(pending / ENTRY_BATCH)))
 
 
-def process_slot(settings: Settings, batch_size: int = ENTRY_BATCH) -> dict[str, int]:
-    """Claim and process up to `batch_size` pending entries (fetch, extract, dedupe, tag, store)."""
+def _allow_child_processes() -> None:
+    """Celery's prefork pool runs each task in a daemonic process, and multiprocessing
+    refuses children to those ("daemonic processes are not allowed to have children"); the
+    extraction pool needs one, and is closed before the task returns."""
+    process = multiprocessing.current_process()
+    if process.daemon:
+        process.daemon = False
+
+
+def process_batch(settings: Settings, max_entries: int = ENTRY_BATCH) -> dict[str, int | float]:
+    """Claim and process up to `max_entries` pending entries (fetch, extract, dedupe, tag,
+    store); each page that did not store is one line of the task's log. Besides the counts,
+    `setup_s` (watchlist and extraction pool) and `work_s` (the batch itself) say where the
+    task's time went."""
     # One Airflow task is one worker; extraction still runs in a child process it can kill.
     settings = dataclasses.replace(settings, workers=1)
+    _allow_child_processes()
+    started = time.monotonic()
     with open_processor(settings) as processor:
-        report = process_pending(processor, max_entries=batch_size)
-    return {
+        ready = time.monotonic()
+        log.info(
+            "watchlist version %s and extraction pool ready in %.2f s",
+            processor.tagger.version,
+            ready - started,
+        )
+        report = process_pending(processor, max_entries=max_entries)
+        finished = time.monotonic()
+    for line in report.outcomes:
+        log.info("page %s", line)
+    counts: dict[str, int | float] = {
         "claimed": report.claimed,
         "stored": report.articles_stored,
         "already_known": report.already_known,
@@ -68,23 +158,64 @@ def process_slot(settings: Settings, batch_size: int = ENTRY_BATCH) -> dict[str,
         "failed": report.pages_failed,
         "retry": report.pages_retry,
     }
+    log.info(
+        "claimed %(claimed)d entries: %(stored)d stored, %(already_known)d already known,"
+        " %(skipped)d skipped, %(failed)d failed, %(retry)d to retry",
+        counts,
+    )
+    return {**counts, "setup_s": round(ready - started, 3), "work_s": round(finished - ready, 3)}
 
 
-def index_articles(settings: Settings) -> dict[str, int | str | None]:
-    report = index_pending(settings)
-    return {"indexed": report.indexed, "failed": report.failed, "unavailable": report.unavailable}
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
-def reprocess_window(settings: Settings, start: datetime, end: datetime) -> dict[str, int]:
-    return maintenance.reprocess_window(settings, start, end)
+def _indexing(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`work`'s counts and the window it ran in: every document it indexed carries an
+    `indexed_at` inside [indexed_from, indexed_to] (the Kibana link shows exactly those)."""
+    started = datetime.now(UTC)
+    counts = work()
+    return {**counts, "indexed_from": _iso(started), "indexed_to": _iso(datetime.now(UTC))}
 
 
-def retag_window(settings: Settings, start: datetime, end: datetime) -> dict[str, int]:
-    changed, version = maintenance.retag_articles(settings, settings.watchlist_path, start, end)
-    return {"changed": changed, "watchlist_version": version, **index_articles(settings)}
+def index_articles(settings: Settings) -> dict[str, Any]:
+    def work() -> dict[str, Any]:
+        report = index_pending(settings)
+        return {
+            "indexed": report.indexed,
+            "failed": report.failed,
+            "unavailable": report.unavailable,
+        }
+
+    counts = _indexing(work)
+    log.info("indexed %d documents, %d failed", counts["indexed"], counts["failed"])
+    if counts["unavailable"]:
+        log.warning("%s", counts["unavailable"])
+    return counts
+
+
+def reprocess_window(settings: Settings, start: datetime, end: datetime) -> dict[str, Any]:
+    return _indexing(lambda: maintenance.reprocess_window(settings, start, end))
+
+
+def retag_window(settings: Settings, start: datetime, end: datetime) -> dict[str, Any]:
+    def work() -> dict[str, Any]:
+        changed, version = maintenance.retag_articles(settings, settings.watchlist_path, start, end)
+        report = index_pending(settings)
+        return {
+            "changed": changed,
+            "watchlist_version": version,
+            "indexed": report.indexed,
+            "failed": report.failed,
+            "unavailable": report.unavailable,
+        }
+
+    return _indexing(work)
 
 
 def reindex_window(
     settings: Settings, start: datetime, end: datetime, target_index: str | None, swap_alias: bool
-) -> dict[str, int | str]:
-    return maintenance.reindex_window(settings, start, end, target_index, swap_alias)
+) -> dict[str, Any]:
+    return _indexing(
+        lambda: maintenance.reindex_window(settings, start, end, target_index, swap_alias)
+    )
