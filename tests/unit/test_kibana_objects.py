@@ -185,3 +185,27 @@ def test_the_dashboard_opens_on_its_own_wide_time_range():
     dashboard = next(o for o in OBJECTS if o["id"] == "mediamon-overview")["attributes"]
     assert dashboard["timeRestore"] is True and dashboard["timeTo"] == "now"
     assert days_back(dashboard["timeFrom"]) >= MIN_STORED_RANGE_DAYS
+
+
+def _terms_fields(visualization: dict) -> set[str]:
+    aggs = json.loads(visualization["attributes"]["visState"])["aggs"]
+    return {agg["params"]["field"] for agg in aggs if agg["type"] == "terms"}
+
+
+def test_the_dashboard_splits_articles_and_mentions_by_language():
+    dashboard = next(o for o in OBJECTS if o["type"] == "dashboard")
+    on_dashboard = {ref["id"] for ref in dashboard["references"]}
+    by_language = [
+        o
+        for o in OBJECTS
+        if o["type"] == "visualization"
+        and "language" in _terms_fields(o)
+        and o["id"] in on_dashboard
+    ]
+    split = [_terms_fields(o) for o in by_language]
+    assert {"language"} in split and {"language", "groups_with_ancestors"} in split
+
+
+def test_every_saved_search_shows_the_language_of_its_articles():
+    searches = [o for o in OBJECTS if o["type"] == "search"]
+    assert searches and all("language" in o["attributes"]["columns"] for o in searches)
