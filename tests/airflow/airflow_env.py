@@ -217,13 +217,7 @@ class LocalAirflow:
 
     # -- talking to it ----------------------------------------------------------------------
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{self.port}/api/v2/monitor/health", timeout=2
-            ) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return api_healthy(self.port)
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -260,3 +254,14 @@ class LocalAirflow:
 
     def trigger(self, dag_id: str, conf: dict | None = None) -> None:
         self.cli("dags", "trigger", dag_id, "--conf", json.dumps(conf or {}))
+
+
+def api_healthy(port: int) -> bool:
+    """Whether the Airflow API server on `port` answers its health check."""
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2
+        ) as response:
+            return response.status == 200
+    except OSError:
+        return False

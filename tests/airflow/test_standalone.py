@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from airflow_env import AIRFLOW, airflow_env
+from airflow_env import AIRFLOW, airflow_env, api_healthy
 from mediamon.feeds.poll import add_feeds
 from mediamon.feeds.sources import read_feed_list
 from mediamon.stack.processes import free_port
@@ -68,7 +68,7 @@ def standalone(tmp_path, clean_stack, newsroom):
         start_new_session=True,
     )
     try:
-        _wait_for(lambda: _healthy(port), "the Airflow API server")
+        _wait_for(lambda: api_healthy(port), "the Airflow API server")
         add_feeds(clean_stack.database_url, read_feed_list(feeds_file(tmp_path, newsroom)))
         _cli(env, "pools", "set", "mediamon_fetch", "4", "mediamon fetching")
         yield env, port
@@ -79,16 +79,6 @@ def standalone(tmp_path, clean_stack, newsroom):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2
-        ) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _unpause(env, dag_id: str) -> None:

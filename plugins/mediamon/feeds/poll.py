@@ -29,16 +29,13 @@ from mediamon.fetch.urls import host_key, source_of
 from mediamon.store import entries as entries_table
 from mediamon.store import feeds as feeds_table
 from mediamon.store import hosts
-from mediamon.store.db import Connection, ConnectionPool, connect
+from mediamon.store.db import VALUE_REFUSED, Connection, ConnectionPool, connect, first_line
 from mediamon.store.feeds import NewFeed, PollFailure, PollSuccess
 from mediamon.vocabulary import POLL_SUCCESSES, PollStatus
 
 FEED_MAX_BYTES = 10 * 1024 * 1024
 # PostgreSQL connections a poll of many feeds holds at most.
 POLL_CONNECTIONS = 3
-# Errors an entry's own values cause (a value over an index's size limit, bad data): the
-# feed is stored again entry by entry, and only the entries refused are left out.
-_ENTRY_ERRORS = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded)
 
 
 @dataclass
@@ -101,14 +98,9 @@ def _record_entries_one_by_one(
         try:
             with conn.transaction():
                 new += entries_table.record_one(conn, feed_id, entry)
-        except _ENTRY_ERRORS as exc:
-            refused.append(f"entry not stored ({type(exc).__name__}): {_first_line(exc)}"[:300])
+        except VALUE_REFUSED as exc:
+            refused.append(f"entry not stored ({type(exc).__name__}): {first_line(exc)}"[:300])
     return new, refused
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:200] if lines else type(exc).__name__
 
 
 def _save_failure(conn, feed: dict, outcome: FeedOutcome, fetched: FetchResult | None, now) -> None:
@@ -196,7 +188,7 @@ def _record_safely(
         try:
             with connections.connection() as conn:
                 return _record(conn, feed, outcome, fetched, parsed, body_hash, now)
-        except _ENTRY_ERRORS:
+        except VALUE_REFUSED:
             with connections.connection() as conn:
                 return _record(
                     conn, feed, outcome, fetched, parsed, body_hash, now, one_by_one=True
@@ -207,7 +199,7 @@ def _record_safely(
             url=feed["url"],
             status=PollStatus.STORE_ERROR,
             items_seen=len(parsed.entries) if parsed else 0,
-            error=f"outcome not stored ({type(exc).__name__}): {_first_line(exc)}"[:500],
+            error=f"outcome not stored ({type(exc).__name__}): {first_line(exc)}"[:500],
         )
     try:
         with connections.connection() as conn:

@@ -27,7 +27,7 @@ from mediamon.pipeline.cycle import (
     process_pending,
 )
 from mediamon.settings import Settings
-from mediamon.store import db
+from mediamon.store import db, feeds
 from mediamon.vocabulary import POLL_SUCCESSES
 
 log = logging.getLogger(__name__)
@@ -60,15 +60,7 @@ def _batches(ids: list[int], min_size: int, max_batches: int) -> list[list[int]]
 def _feed_ids(database_url: str, due_within_s: float | None) -> list[int]:
     """Every feed (`due_within_s` None), or those due within that many seconds, soonest first."""
     with db.connect(database_url) as conn:
-        if due_within_s is None:
-            rows = conn.execute("SELECT id FROM feeds ORDER BY id")
-        else:
-            rows = conn.execute(
-                "SELECT id FROM feeds WHERE next_poll_at <= now() + make_interval(secs => %s)"
-                " ORDER BY next_poll_at, id",
-                (due_within_s,),
-            )
-        return [row["id"] for row in rows]
+        return feeds.ids_due_within(conn, due_within_s)
 
 
 def due_feed_batches(settings: Settings, poll_all: bool = False) -> list[list[int]]:

@@ -19,12 +19,12 @@ from mediamon.settings import DedupSettings
 from mediamon.store import articles, entries, outbox, raw_pages
 from mediamon.store import events as event_store
 from mediamon.store.articles import NewArticle
-from mediamon.store.db import Connection
+from mediamon.store.db import VALUE_REFUSED, Connection
 from mediamon.vocabulary import EntryStatus
 
-# What PostgreSQL says of one bad value (not of the server or the connection): the batch
-# is then stored page by page, so that only the page holding it fails.
-PAGE_REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+# A value PostgreSQL cannot hold, or a constraint one page breaks: the batch is then stored
+# page by page, so that only the page holding it fails.
+PAGE_REFUSALS = (*VALUE_REFUSED, psycopg.IntegrityError)
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
 

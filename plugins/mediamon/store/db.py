@@ -81,6 +81,11 @@ def connect(database_url: str, **kwargs: Any) -> Connection:
         ) from exc
 
 
+# What PostgreSQL says of one value it cannot hold (not of the server or the connection):
+# the caller retries row by row, so that only the row holding it is refused.
+VALUE_REFUSED = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded)
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of a PostgreSQL error, as a message can quote it."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]

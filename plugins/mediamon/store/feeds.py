@@ -75,6 +75,19 @@ def by_ids(conn: Connection, feed_ids: list[int]) -> list[dict]:
     ).fetchall()
 
 
+def ids_due_within(conn: Connection, seconds: float | None) -> list[int]:
+    """Every feed's id (`seconds` None), or those due within that many seconds, soonest first."""
+    if seconds is None:
+        rows = conn.execute("SELECT id FROM feeds ORDER BY id")
+    else:
+        rows = conn.execute(
+            "SELECT id FROM feeds WHERE next_poll_at <= now() + make_interval(secs => %s)"
+            " ORDER BY next_poll_at, id",
+            (seconds,),
+        )
+    return [row["id"] for row in rows]
+
+
 def make_due(conn: Connection, feed_ids: list[int] | None = None) -> None:
     """Make feeds due now (a manual `ingest` polls every listed feed)."""
     if feed_ids is None:
