@@ -38,7 +38,8 @@ from bench.common import AEB_DEFAULT, add_dataset_argument, aeb_dir, synthetic_w
 from bench.corpus import CorpusServer, build
 from mediamon import settings as settings_module
 from mediamon.pipeline.timing import StageClock
-from mediamon.search.indexer import client, ensure_index
+from mediamon.search.elastic import client
+from mediamon.search.index_setup import ensure_index
 from mediamon.tagging.cache import compiled_tagger
 
 BENCH_INDEX = "mediamon-bench"
@@ -229,6 +230,8 @@ def _figures(alone: dict, runs: dict, poll: dict, signatures: int, archive_s: fl
             for workers in (1, 2)
         },
         "archive_setup_s": round(archive_s, 1),
+        # Event assignment at 100,000 open events and the encoder (bench/events.py).
+        "events": _child("bench.events", "--json"),
     }
 
 
@@ -314,6 +317,12 @@ def _table(figures: dict) -> str:
         f" {figures['peak_rss_mib_worker']})",
         f"PostgreSQL (dedupe + store)          {figures['postgres_rows_per_second']:>8} articles/s",
         f"Elasticsearch bulk                   {figures['elasticsearch_docs_per_second']:>8} docs/s",
+        f"event assignment, {figures['events']['open_events']:,} open events"
+        f" {figures['events']['assign_cpu_ms_per_article']:>5} ms CPU per article (target <= 10;"
+        f" batches of {figures['events']['batch']}, one at a time"
+        f" {figures['events']['assign_cpu_ms_one_at_a_time']} ms)",
+        f"event encoder                        {figures['events']['encode_cpu_ms']:>8} ms CPU per"
+        f" headline+lead (peak RSS with it loaded {figures['events']['encoder_peak_rss_mib']} MiB)",
         f"feed polling, {figures['poll']['feeds']} feeds (mostly 304) {figures['feeds_per_second']:>8} feeds/s "
         f"({figures['poll']['second_poll']['seconds']} s; first poll {figures['poll']['first_poll']['seconds']} s)",
         "",

@@ -1,16 +1,20 @@
 """Event assignment cost: CPU per article with 100,000 events open in the window, and the
 encoder's cost and memory (what an extraction worker adds).
 
-    python -m bench.events [--events 100000] [--articles 500]
+    python -m bench.events [--events 100000] [--articles 500] [--batch 32] [--json]
+
+`python -m bench` runs it as its "events" stage.
 
 The window is filled with synthetic events (random unit vectors, groups and numbers drawn from
 small vocabularies, last reports spread over two days); articles are scored against all of
-them and assigned, as `store/events.assign` does in memory (its SQL is not counted here).
+them and assigned in batches, as `store/events.assign` does in memory with a store batch (its
+SQL is not counted here); one article at a time is measured beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import time
@@ -19,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from mediamon.events import encoder
-from mediamon.events.assign import ArticleSignals, EventWindow, OpenEvent
+from mediamon.events.assign import EventWindow, assign_all
 from mediamon.events.evidence import Evidence, lead_text
+from mediamon.events.model import ArticleSignals, OpenEvent
 
 GROUPS = [f"g{i}" for i in range(40)]
 LEAD = (
@@ -39,6 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=32, help="articles per store batch")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     pick = random.Random(1)
@@ -75,14 +82,34 @@ def main() -> None:
         for i in range(args.articles)
     ]
     ids = iter(range(20_000_000, 30_000_000))
+    half = len(articles) // 2
     started = time.process_time()
-    for article in articles:
+    for article in articles[:half]:
         window.assign(article, lambda: next(ids))
-    assign_ms = (time.process_time() - started) * 1000 / len(articles)
+    single_ms = (time.process_time() - started) * 1000 / half
+    batched = articles[half:]
+    started = time.process_time()
+    for start in range(0, len(batched), args.batch):
+        assign_all(window, batched[start : start + args.batch], lambda: next(ids))
+    assign_ms = (time.process_time() - started) * 1000 / len(batched)
+    figures = {
+        "encoder_load_cpu_s": round(load_cpu, 2),
+        "encode_cpu_ms": round(encode_ms, 2),
+        "encoder_peak_rss_mib": round(encoder_rss),
+        "open_events": len(window),
+        "batch": args.batch,
+        "assign_cpu_ms_per_article": round(assign_ms, 2),
+        "assign_cpu_ms_one_at_a_time": round(single_ms, 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    if args.json:
+        print(json.dumps(figures))
+        return
     print(f"encoder: load {load_cpu:.2f} s CPU, {encode_ms:.1f} ms CPU per headline+lead,"
           f" peak RSS with it loaded {encoder_rss:.0f} MiB")  # fmt: skip
-    print(f"events: {assign_ms:.2f} ms CPU per article with {len(window):,} events open"
-          f" (peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")  # fmt: skip
+    print(f"events: {assign_ms:.2f} ms CPU per article in batches of {args.batch},"
+          f" {single_ms:.2f} ms one at a time, with {len(window):,} events open"
+          f" (peak RSS {figures['peak_rss_mib']} MiB)")  # fmt: skip
 
 
 if __name__ == "__main__":

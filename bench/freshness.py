@@ -60,7 +60,8 @@ from mediamon import settings as settings_module
 from mediamon.demo.newsroom import build
 from mediamon.feeds.poll import add_feeds
 from mediamon.feeds.sources import FeedSpec
-from mediamon.search.indexer import client, ensure_index
+from mediamon.search.elastic import client
+from mediamon.search.index_setup import ensure_index
 from mediamon.store.db import connect
 from mediamon.tagging.versions import tagger_for
 

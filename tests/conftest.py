@@ -14,7 +14,7 @@ import pytest
 from mediamon import settings as settings_module
 from mediamon.demo.newsroom import build
 from mediamon.demo.site import FixtureSite
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.stack.elasticsearch import root_info
 from mediamon.store import db
 from support import BUILDS, NEWSROOM_WATCHLIST, TEST_INDEX, build_params

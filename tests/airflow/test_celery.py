@@ -13,7 +13,7 @@ from airflow_env import LocalAirflow, wait_for
 from mediamon.feeds.poll import add_feeds
 from mediamon.feeds.sources import read_feed_list
 from mediamon.orchestration.kibana import indexing_window
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.store.db import connect
 from support import document_count, feeds_file
 

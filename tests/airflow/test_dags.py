@@ -12,7 +12,7 @@ import pytest
 
 from mediamon.feeds.poll import add_feeds
 from mediamon.feeds.sources import read_feed_list
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.settings import PROJECT_ROOT
 from mediamon.store.db import connect
 from support import busiest_days, document_count, feeds_file

@@ -114,7 +114,7 @@ def test_a_triggered_poll_leads_through_the_asset_to_processing_and_backfills_co
     )
     assert process_run["run_id"].startswith("asset_triggered__")
 
-    from mediamon.search.indexer import client
+    from mediamon.search.elastic import client
     from mediamon.store.db import connect
 
     with connect(clean_stack.database_url) as conn:

@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from mediamon.dedup.clusters import Story, dedupe_article, dedupe_stories
 from mediamon.dedup.fingerprint import line_hash, story_print
-from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
+from mediamon.search.elastic import client
+from mediamon.search.index_setup import ensure_index
+from mediamon.search.indexer import drain_outbox
 from mediamon.store.db import connect
+from mediamon.store.outbox import enqueue
 
 STORY = "\n".join(
     f"Paragraph {i}: rescuers in the valley reached {i} villages cut off by the flood on Monday, "

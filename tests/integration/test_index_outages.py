@@ -12,9 +12,12 @@ import subprocess
 
 import pytest
 
-from mediamon.search.indexer import MAX_ATTEMPTS, client, drain_outbox, enqueue, ensure_index
+from mediamon.search.elastic import client
+from mediamon.search.index_setup import ensure_index
+from mediamon.search.indexer import MAX_ATTEMPTS, drain_outbox
 from mediamon.settings import PROJECT_ROOT
 from mediamon.store.db import connect
+from mediamon.store.outbox import enqueue
 
 ARTICLES = 7
 

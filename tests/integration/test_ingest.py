@@ -9,7 +9,7 @@ import json
 import pytest
 
 from mediamon.pipeline.cycle import index_pending, run_cycle
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.store.db import connect
 from mediamon.store.export import export_articles, requeue
 from scoring import score

@@ -1,4 +1,4 @@
-"""`mediamon search setup` against a Kibana that refuses objects: Kibana's reason, per object.
+"""`mediamon index setup` against a Kibana that refuses objects: Kibana's reason, per object.
 
 Elasticsearch is the local stack's real node. Kibana is not part of the local stack (it ships
 only as Elastic's own tarball), so it is a server on 127.0.0.1 that answers the _import API
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from mediamon import settings
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.search.kibana import (
     KibanaRefusedObjects,
     KibanaUnavailable,
@@ -134,7 +134,7 @@ def _no_test_alias_left(stack_settings):
 
 def run_setup(kibana: FakeKibana, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "mediamon"), "search", "setup"],
+        [str(PROJECT_ROOT / ".venv" / "bin" / "mediamon"), "index", "setup"],
         capture_output=True,
         text=True,
         env={

@@ -6,7 +6,7 @@ import yaml
 
 from mediamon.pipeline.cycle import index_pending, run_cycle
 from mediamon.pipeline.maintenance import retag_articles
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.store.db import connect
 from support import NEWSROOM_WATCHLIST, feeds_file, with_site
 

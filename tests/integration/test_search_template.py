@@ -1,6 +1,7 @@
 """The index template applies to the real Elasticsearch node of the local stack."""
 
-from mediamon.search.indexer import client, ensure_index
+from mediamon.search.elastic import client
+from mediamon.search.index_setup import ensure_index
 
 
 def test_the_template_applies_and_the_alias_points_at_a_write_index(clean_stack):

@@ -22,9 +22,12 @@ from mediamon.pipeline.cycle import (
     process_pending,
     run_cycle,
 )
-from mediamon.search.indexer import client, drain_outbox, enqueue, ensure_index
+from mediamon.search.elastic import client
+from mediamon.search.index_setup import ensure_index
+from mediamon.search.indexer import drain_outbox
 from mediamon.stack import elasticsearch as local_es
 from mediamon.store.db import connect
+from mediamon.store.outbox import enqueue
 from support import document_count, feeds_file, with_site
 
 PROCESS_PENDING = """

@@ -14,7 +14,7 @@ from limits import TIGHT_FETCH
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.guard import NetworkGuard
 from mediamon.pipeline.cycle import run_cycle
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.store.db import connect
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 
 from hostile import article_page
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.store.db import connect
 
 # The console script installed beside the interpreter running the tests.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hostile import article_page, rss
 from mediamon.pipeline.cycle import index_pending, run_cycle
-from mediamon.search.indexer import client
+from mediamon.search.elastic import client
 from mediamon.store.db import connect
 from mediamon.store.entries import MAX_ATTEMPTS, claim
 

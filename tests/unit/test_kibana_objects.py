@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mediamon.search.indexer import load_template
+from mediamon.search.index_setup import load_template
 from mediamon.search.kibana import DATA_VIEW_ID, for_alias, load_saved_objects
 
 OBJECTS = load_saved_objects()

@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from mediamon.search.indexer import SearchUnavailable, bulk_index, client, ensure_index
+from mediamon.search.elastic import SearchUnavailable, client
+from mediamon.search.index_setup import ensure_index
+from mediamon.search.indexer import bulk_index
 from mediamon.settings import PROJECT_ROOT, ConfigError
 
 _SOURCE = {"source": "example.org"}
@@ -62,7 +64,7 @@ def test_the_node_url_in_messages_carries_no_credentials(closed_port):
 
 def test_the_cli_reports_a_malformed_url_in_one_error_line_and_exits_2():
     result = subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "mediamon"), "search", "setup", "--no-kibana"],
+        [str(PROJECT_ROOT / ".venv" / "bin" / "mediamon"), "index", "setup", "--no-kibana"],
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "MEDIAMON_ELASTICSEARCH_URL": "localhost:9200"},

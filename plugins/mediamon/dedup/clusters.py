@@ -8,8 +8,9 @@ cannot open two clusters for one story.
 
 A whole batch of articles takes three round trips to PostgreSQL (psycopg pipeline mode):
 read the outlets' line counts; read every candidate the decisions need; write the
-outcomes. The decisions themselves are taken in Python, one article after the other, so
-an article also finds the copies that came before it in the same batch.
+outcomes. The prints (batch_prints.py) and the decisions (decisions.py) are taken in
+Python between them, one article after the other, so an article also finds the copies
+that came before it in the same batch.
 """
 
 from __future__ import annotations
@@ -17,19 +18,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from mediamon.dedup.batch_prints import batch_line_hashes, print_batch, template_lookups
 from mediamon.dedup.decisions import Evidence, Story, decide, root_of
-from mediamon.dedup.fingerprint import (
-    Fingerprint,
-    fingerprint_of,
-    line_hashes_of,
-    shingle_sequence,
-)
+from mediamon.dedup.fingerprint import Fingerprint, shingle_sequence
 from mediamon.settings import DedupSettings
 from mediamon.store.db import Connection, int_array
 
 DEDUP_LOCK = 0x6D6D_0002
-BOILERPLATE_MIN_PAGES = 3
-BOILERPLATE_MAX_LINE = 400
 MAX_CANDIDATES = 200
 MAX_EXACT = 20
 
@@ -165,18 +160,8 @@ def dedupe_stories(
     if not stories:
         return []
     ids = [story.article_id for story in stories]
-    # Each line hashed once: to look up the outlet's template, then to count it.
-    line_hashes = [
-        story.text_print.line_hashes if story.text_print else line_hashes_of(story.text)
-        for story in stories
-    ]
-    lookups = sorted(
-        {
-            (story.source, h)
-            for story, lines in zip(stories, line_hashes, strict=True)
-            for h in lines.values()
-        }
-    )
+    line_hashes = batch_line_hashes(stories)
+    lookups = template_lookups(stories, line_hashes)
 
     # Round trip 1: the lock, and how many pages of each outlet carry each of our lines.
     with conn.pipeline():
@@ -185,26 +170,9 @@ def dedupe_stories(
             OUTLET_LINES_SQL, ([s for s, _ in lookups], int_array(h for _, h in lookups))
         )
     pages = Counter({(row["source"], row["line_hash"]): row["pages"] for row in counted})
-    counted_here: Counter[tuple[str, int]] = Counter()
-    fingerprints, bands = [], []
-    for story, lines in zip(stories, line_hashes, strict=True):
-        boilerplate = {h for h in lines.values() if pages[story.source, h] >= BOILERPLATE_MIN_PAGES}
-        if templates is not None and boilerplate:
-            # A new set rather than an update: the processing loop reads it meanwhile.
-            templates[story.source] = templates.get(story.source, frozenset()) | boilerplate
-        if story.text_print and story.text_print.holds_for(boilerplate):
-            fp, pairs = story.text_print.fingerprint, story.text_print.bands
-        else:
-            fp = fingerprint_of(story.text, story.title, lines, boilerplate, settings)
-            pairs = fp.bands(settings.bands)
-        fingerprints.append(fp)
-        # A text without shingles resembles nothing: its buckets are neither read nor stored.
-        bands.append(pairs if fp.size else [])
-        # This page counts towards its outlet's template for the articles after it.
-        for digest in {d for line, d in lines.items() if len(line) < BOILERPLATE_MAX_LINE}:
-            pages[story.source, digest] += 1
-            counted_here[story.source, digest] += 1
-
+    fingerprints, bands, counted_here = print_batch(
+        stories, line_hashes, pages, templates, settings
+    )
     buckets = _Buckets.of(ids, bands)
     evidence, new_ids = _read_evidence(conn, ids, stories, fingerprints, buckets)
     decisions, merged_into, new_clusters = decide(

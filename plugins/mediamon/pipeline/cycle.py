@@ -25,7 +25,7 @@ from mediamon.pipeline.pages import ProcessReport
 from mediamon.pipeline.process import Processor
 from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.pipeline.worker import WorkerContext, initialise
-from mediamon.search import indexer
+from mediamon.search import elastic, index_setup, indexer
 from mediamon.settings import Settings
 from mediamon.store import db, entries
 from mediamon.store.entries import Entry
@@ -111,10 +111,10 @@ def pending_count(database_url: str) -> int:
 
 def index_pending(settings: Settings, clock: StageClock | None = None) -> indexer.IndexReport:
     database_url = settings.require_database()
-    es = indexer.client(settings.require_elasticsearch())
+    es = elastic.client(settings.require_elasticsearch())
     try:
-        indexer.ensure_index(es, settings.index)
-    except indexer.SearchUnavailable as exc:
+        index_setup.ensure_index(es, settings.index)
+    except elastic.SearchUnavailable as exc:
         return indexer.IndexReport(unavailable=str(exc))
     started = mark()
     report = indexer.drain_outbox(database_url, es, settings.index)

@@ -17,7 +17,7 @@ from mediamon.extract.content import build_article, headline
 from mediamon.extract.language import identify_language
 from mediamon.fetch.urls import InvalidURL, normalise_url
 from mediamon.pipeline.cycle import index_pending
-from mediamon.search import indexer
+from mediamon.search import elastic, index_setup, indexer
 from mediamon.settings import Settings
 from mediamon.store import articles, entries, feeds, outbox, raw_pages
 from mediamon.store import events as event_store
@@ -182,11 +182,11 @@ def reindex_window(
     into a new index version has filled it).
     """
     database_url = settings.require_database()
-    es = indexer.client(settings.require_elasticsearch())
-    current = indexer.ensure_index(es, settings.index)
+    es = elastic.client(settings.require_elasticsearch())
+    current = index_setup.ensure_index(es, settings.index)
     target = target_index or settings.index
     if target_index:
-        indexer.ensure_target_index(es, settings.index, target_index)
+        index_setup.ensure_target_index(es, settings.index, target_index)
     with connect(database_url) as conn:
         ids = articles.ids_in_window(conn, start, end)
     report = indexer.index_articles(database_url, es, target, ids)
@@ -196,6 +196,6 @@ def reindex_window(
         "failed": report.failed,
     }
     if swap_alias and target_index and target_index != current:
-        indexer.swap_alias(es, settings.index, target_index)
+        index_setup.swap_alias(es, settings.index, target_index)
         result["alias_now_points_to"] = target_index
     return result

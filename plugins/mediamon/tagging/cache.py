@@ -2,8 +2,9 @@
 
 Parsing a 50,000-alias YAML file and building its automatons costs about 1.5 s of CPU in
 every worker process that starts; unpickling the finished tagger costs about 0.1 s. The
-key covers the file's content, the matcher's and watchlist model's source and the Python
-version, so an edit to any of them rebuilds it. The cache directory is ours alone
+key covers the file's content, the source of the tagger's modules (the matcher and the
+modules it compiles and matches with, the watchlist model) and the Python version, so an
+edit to any of them rebuilds it. The cache directory is ours alone
 (pickles are trusted input).
 """
 
@@ -17,12 +18,40 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mediamon.tagging import common_words, matcher, morphology, normalise, watchlist
+from mediamon.tagging import (
+    affixes,
+    automaton,
+    common_words,
+    link_lines,
+    matcher,
+    morphology,
+    normalise,
+    surroundings,
+    watchlist,
+)
 from mediamon.tagging.matcher import Tagger
+from mediamon.tagging.morphology import arabic, form, german, slavic, turkish
 from mediamon.tagging.watchlist import check_loaded, read_watchlist_file, watchlist_from_yaml
 
 # The forms generated for Russian and Ukrainian names come from these packages' data.
 _MORPHOLOGY_PACKAGES = ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk")
+# The tagger's code: what it compiles and how it matches.
+_TAGGER_MODULES = (
+    matcher,
+    automaton,
+    affixes,
+    surroundings,
+    link_lines,
+    normalise,
+    morphology,
+    form,
+    slavic,
+    german,
+    arabic,
+    turkish,
+    common_words,
+    watchlist,
+)
 
 
 def _package_version(name: str) -> str:
@@ -34,7 +63,7 @@ def _package_version(name: str) -> str:
 
 def _cache_key(watchlist_bytes: bytes) -> str:
     digest = hashlib.sha256(watchlist_bytes)
-    for module in (matcher, normalise, morphology, common_words, watchlist):
+    for module in _TAGGER_MODULES:
         digest.update(Path(str(module.__file__)).read_bytes())
     for package in _MORPHOLOGY_PACKAGES:
         digest.update(f"{package}=={_package_version(package)}".encode())

@@ -1,52 +1,23 @@
-"""Surface forms of a watchlist name, generated once when the watchlist loads.
+"""Russian and Ukrainian forms of Cyrillic names.
 
-Names are written in their base (dictionary) form; articles use them inflected. Each
-name expands here into the forms the matcher's automatons hold, so matching an article
-stays one pass of Aho-Corasick however many forms there are:
-- Russian and Ukrainian (Cyrillic names): the words that agree (adjectives and their head
-  noun: "Исламское государство", "Рабочая партия Курдистана") in every case and number, the
-  rest as written ("Курдистана", "Хорасан"). pymorphy3 with the OpenCorpora and VESUM
-  dictionaries inflects the words it knows, and a word it does not know when its guess
-  makes the word a likely nominative (вагнеровцы); other unknown words (most foreign
-  names: "Хезболла", Ukrainian "Вілаят") decline by the pattern of their ending. A form
-  of a single-word name that is also a common word of another lemma is dropped (судов of
-  Суд: ships). An acronym keeps its capitals and takes the lower-case endings glued to it
-  (ИГИЛа, ІДІЛом).
-- German: "-isch" adjectives take every ending, their noun the genitive s/es ("des
-  Islamischen Staates").
-- Arabic script: the words of a name apart (a zero-width non-joiner reads as a space) or
-  joined (حزب الله / حزب‌الله / حزبالله); a name whose first word has the article ال also
-  without it, where a preposition elides it (لل + حوثيين) and, for a nisba adjective
-  (الحوثي), bare (حوثي, حوثية); a final ه/ة also as Pashto's oblique ې (القاعدې). Attached
-  prefixes and suffixes are checked when a match is found (see matcher).
-- Turkish acronyms written with Turkish letters (IŞİD) also in sentence case (Işid), in a
-  Turkish article only.
+The words that agree (adjectives and their head noun: "Исламское государство", "Рабочая
+партия Курдистана") in every case and number, the rest as written ("Курдистана", "Хорасан").
+pymorphy3 with the OpenCorpora and VESUM dictionaries inflects the words it knows, and a
+word it does not know when its guess makes the word a likely nominative (вагнеровцы);
+other unknown words (most foreign names: "Хезболла", Ukrainian "Вілаят") decline by the
+pattern of their ending. A form of a single-word name that is also a common word of
+another lemma is dropped (судов of Суд: ships). An acronym keeps its capitals and takes
+the lower-case endings glued to it (ИГИЛа, ІДІЛом).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from mediamon.tagging.normalise import ZWNJ, is_arabic_script, is_cyrillic
-
-# What a form needs around it (see matcher): nothing special, the elided article (لل)
-# before it, or nothing at all as a nisba adjective without its article.
-PLAIN, ELIDED_ARTICLE, NISBA = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class Form:
-    text: str
-    stem: int = PLAIN
-    languages: frozenset[str] | None = None  # None: in an article of any language
-    exact: bool | None = None  # None: as the name (acronyms match as written)
-
-
-# --- Russian and Ukrainian ---------------------------------------------------------------
+from mediamon.tagging.normalise import is_cyrillic
 
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
@@ -289,109 +260,3 @@ def acronym_forms(acronym: str) -> list[str]:
     if len(last_part) < 2 or last_part[-1].lower() not in _CONSONANTS:
         return []
     return [acronym + ending for ending in _ACRONYM_ENDINGS]
-
-
-# --- German ------------------------------------------------------------------------------
-
-_GERMAN_ADJECTIVE = re.compile(r"^(.*isch)(e|er|es|en|em)$")
-_GERMAN_ENDINGS = ("e", "er", "es", "en", "em")
-
-
-def german_forms(name: str) -> list[str]:
-    """A name with "-isch" adjectives in every ending, their noun also in the genitive."""
-    words = name.split()
-    if len(words) < 2:
-        return []
-    options: list[list[str]] = []
-    inflected = False
-    for index, word in enumerate(words):
-        adjective = _GERMAN_ADJECTIVE.match(word) if index < len(words) - 1 else None
-        if adjective and word[:1].isupper():
-            options.append([adjective.group(1) + ending for ending in _GERMAN_ENDINGS])
-            inflected = True
-        elif inflected and word[:1].isupper() and word.isalpha():
-            options.append([word, word + "s", word + "es"])
-            inflected = False
-        else:
-            options.append([word])
-            inflected = False
-    forms = {" ".join(combination) for combination in itertools.product(*options)}
-    forms.discard(name)
-    return sorted(forms)
-
-
-# --- Arabic script -----------------------------------------------------------------------
-
-_ALLAH_WORDS = ("الله", "اللہ", "ﷲ")
-_ALLAH = re.compile(f"^(.{{2,}})({'|'.join(_ALLAH_WORDS)})$")
-_ARTICLE = "ال"
-_YEH = ("ي", "ی", "ى", "ے")
-_FINAL_HEH = ("ه", "ة", "ہ", "ە")
-
-
-def _arabic_words(name: str) -> list[str]:
-    words: list[str] = []
-    for word in re.split(f"[\\s{ZWNJ}]+", name.strip()):
-        joined_allah = _ALLAH.match(word)  # انصارالله: the same two words as انصار الله
-        words.extend(joined_allah.groups() if joined_allah else [word])
-    return [w for w in words if w]
-
-
-def arabic_forms(name: str) -> list[Form]:
-    """Spellings of an Arabic-script name: its words apart (a zero-width non-joiner reads
-    as a space) or joined, its article elided or dropped, a Pashto oblique ending."""
-    words = _arabic_words(name)
-    spellings = [" ".join(words)]
-    if len(words) == 2 or ZWNJ in name:  # بوکوحرام, پکک
-        spellings.append("".join(words))
-    for index in range(1, len(words)):
-        if words[index] in _ALLAH_WORDS:  # حزبالله اللبناني
-            spellings.append(
-                " ".join(
-                    [*words[: index - 1], words[index - 1] + words[index], *words[index + 1 :]]
-                )
-            )
-    if words[-1].endswith(_FINAL_HEH):  # Pashto feminine oblique: القاعده -> القاعدې
-        spellings += [s[:-1] + "ې" for s in spellings]
-    spellings = list(dict.fromkeys(spellings))
-    forms = [Form(s) for s in spellings]
-    if words[0].startswith(_ARTICLE) and len(words[0]) > 3:
-        for spelling in spellings:
-            stem = spelling[len(_ARTICLE) :]
-            nisba = len(words) == 1 and stem.endswith(_YEH)
-            forms.append(Form(stem, NISBA if nisba else ELIDED_ARTICLE))
-    return forms
-
-
-# --- Turkish -----------------------------------------------------------------------------
-
-_TURKISH_LETTERS = set("ŞşĞğİı")
-
-
-def turkish_title_case(acronym: str) -> str | None:
-    """IŞİD -> Işid: Turkish writes acronyms read as words also in sentence case."""
-    if " " in acronym or "-" in acronym or not (set(acronym) & _TURKISH_LETTERS):
-        return None
-    letters = [c for c in acronym if c.isalpha()]
-    if len(letters) < 4 or not all(c.isupper() for c in letters):
-        return None
-    rest = acronym[1:].replace("I", "ı").replace("İ", "i").lower()
-    return acronym[0] + rest
-
-
-# --- all scripts -------------------------------------------------------------------------
-
-
-def forms(name: str, acronym: bool) -> list[Form]:
-    """Every surface form of a watchlist name (the name itself first)."""
-    if is_arabic_script(name):
-        return arabic_forms(name)
-    if is_cyrillic(name):
-        if acronym:
-            return [Form(name), *(Form(f, exact=True) for f in acronym_forms(name))]
-        return [Form(f) for f in slavic_forms(name)]
-    found = [Form(name), *(Form(f) for f in german_forms(name))]
-    title = turkish_title_case(name) if acronym else None
-    if title is not None:
-        found.append(Form(title, languages=frozenset({"tr"}), exact=True))
-    return found
