@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from mediamon.events.assign import ArticleSignals, EventWindow, OpenEvent
+from mediamon.events.assign import EventWindow, assign_all
 from mediamon.events.encoder import encode
 from mediamon.events.evidence import evidence_of, lead_text, numbers_of
+from mediamon.events.model import ArticleSignals, OpenEvent
 
 T0 = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 _ids = itertools.count(1)
@@ -123,3 +124,66 @@ def test_an_article_of_a_copy_cluster_joins_its_clusters_event():
     )
     unrelated.cluster_event = bombing.event_id
     assert window.assign(unrelated, new_id).event_id == bombing.event_id
+
+
+def test_a_claim_the_morning_after_naming_another_group_joins_the_attacks_event():
+    window = EventWindow()
+    new_id = new_id_counter()
+    attack = window.assign(
+        article(
+            "Two blasts near Kerman cemetery kill 84 at memorial procession",
+            "Two explosions tore through a memorial procession near a cemetery in Kerman on"
+            " Wednesday, killing 84 people; officials blamed enemies of Iran and Hezbollah"
+            " leaders sent condolences.",
+            ["hezbollah"],
+            0,
+            "en",
+        ),
+        new_id,
+    )
+    claim = window.assign(
+        article(
+            "Islamic State claims Kerman bombings that killed 84",
+            "Islamic State said on Thursday two of its members detonated explosive belts in"
+            " the crowd at the Kerman memorial, where 84 people were killed.",
+            ["isis"],
+            16,
+            "en",
+        ),
+        new_id,
+    )
+    assert claim.event_id == attack.event_id
+
+
+def test_a_batch_decides_as_one_article_at_a_time_does():
+    reports = [BANK_EN, BANK_RU, BANK_FA]
+    one_by_one = EventWindow()
+    new_id = new_id_counter()
+    singles = [one_by_one.assign(report, new_id) for report in reports]
+    batched = assign_all(EventWindow(), reports, new_id_counter())
+    assert [d.event_id for d in batched] == [d.event_id for d in singles]
+
+
+def test_an_event_changed_inside_a_batch_is_scored_as_outside_one():
+    window = EventWindow()
+    new_id = new_id_counter()
+    first = window.assign(BANK_EN, new_id)
+    vectors = {a.id: a.vector for a in (BANK_RU, BANK_FA) if a.vector is not None}
+    with window.batch(vectors):  # cosines taken now, with the first centroid
+        event = window.events[first.event_id]
+        event.vector_sum = event.vector_sum + BANK_FA.vector  # the event moves
+        window.put(event)
+        inside = window.ranked(BANK_RU)
+    assert inside == window.ranked(BANK_RU)
+
+
+def test_groups_beyond_the_first_columns_and_closed_rows_are_kept_apart():
+    window = EventWindow()
+    new_id = new_id_counter()
+    for k in range(2000):  # many groups (columns widen) and many closed events (rows compact)
+        event = OpenEvent(10_000 + k, T0 - timedelta(days=5), T0 - timedelta(days=5))
+        event.groups.update({f"group-{k % 20}"})
+        window.put(event)
+    assert window.expire(T0 - timedelta(days=1)) and len(window) == 0
+    first = window.assign(BANK_EN, new_id)
+    assert window.assign(BANK_RU, new_id).event_id == first.event_id

@@ -8,264 +8,260 @@ The score of an article against an event adds:
 - the cosine of the article's vector with the event's centroid (headline + lead), when the
   encoder covers both sides; for a language it does not cover (uk, fa, ps, ur) a fixed prior
   takes its place, the better of the two;
-- the tracked groups both name (Jaccard), a penalty when both name groups and none is shared;
-- the numbers both state (tolls, counts), the names both write (same script);
-- minus a little per day since the event's last report.
+- the tracked groups both name (Jaccard);
+- the numbers both state (tolls, counts);
+- a bonus when the article is close in time to the event's reports, minus a little per day.
 Reports of one event that fall more than `window` apart from the event start a new event:
 "the arrests days later are another event".
+
+Every open event is one row of a few arrays (centroid, first and last report, groups,
+whether its vector is reliable), so an article is scored against all of them at once; a
+batch of articles reads the centroid matrix once (`EventWindow.batch`): at 100,000 open
+events the matrix is 200 MB, and reading it per article cost more than all the rest.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
 from mediamon.events.encoder import DIMENSIONS
-from mediamon.events.evidence import WEAK_ENCODER_LANGUAGES, Evidence
+from mediamon.events.model import ArticleSignals, Decision, OpenEvent, Weights
 
+__all__ = ["ArticleSignals", "Decision", "EventWindow", "OpenEvent", "Weights", "assign_all"]
 
-@dataclass(frozen=True)
-class Weights:
-    window: timedelta = timedelta(hours=48)
-    threshold: float = 0.70  # a score at least this joins the event
-    merge_threshold: float = 0.75  # a second event scoring this much merges into the first
-    weak_prior: float = 0.35  # cosine assumed where the encoder has no vocabulary
-    cosine_floor: float = 0.25  # below it an event is a candidate only through shared evidence
-    group_weight: float = 0.20
-    disjoint_groups: float = -0.20
-    number_weight: float = 0.12  # per shared number, at most `max_shared` of them
-    name_weight: float = 0.0  # measured: shared name keys joined different stories of one day
-    max_shared: int = 3
-    day_penalty: float = 0.05
-    # Neither side names a tracked group: only the text can tell two stories of one busy day
-    # apart (two stories about one band, one president), so the score must be this high.
-    ungrouped_threshold: float = 1.10
-    recent_hours: float = 12.0  # reports this close to the event's last one ...
-    recent_bonus: float = 0.20  # ... score this much more: an event is reported in a burst
+_INITIAL_ROWS = 1024
 
 
 @dataclass
-class ArticleSignals:
-    """What assignment needs of one article."""
+class _Batch:
+    """Cosines of a batch's articles with the rows as they were when it began; rows changed
+    since are scored again."""
 
-    id: int
-    vector: np.ndarray | None  # None: no vector (not encoded); evidence alone decides
-    evidence: Evidence
-    cluster_event: int | None = None  # the event its copy cluster already lies in
-
-    @property
-    def reliable_vector(self) -> bool:
-        return self.vector is not None and self.evidence.language not in WEAK_ENCODER_LANGUAGES
-
-
-@dataclass
-class OpenEvent:
-    """An event as the window keeps it: sums and unions of its reports' signals."""
-
-    id: int
-    first_report_at: datetime
-    last_report_at: datetime
-    size: int = 0
-    vector_sum: np.ndarray = field(default_factory=lambda: np.zeros(DIMENSIONS, np.float32))
-    reliable: bool = False  # vector_sum holds only reports the encoder covers
-    groups: Counter[str] = field(default_factory=Counter)
-    numbers: set[int] = field(default_factory=set)
-    names: set[str] = field(default_factory=set)
-    languages: set[str] = field(default_factory=set)
-
-    def add(self, article: ArticleSignals) -> None:
-        ev = article.evidence
-        if article.vector is not None:
-            if article.reliable_vector and not self.reliable:
-                self.vector_sum = article.vector.astype(np.float32).copy()
-                self.reliable = True
-            elif article.reliable_vector or not self.reliable:
-                self.vector_sum = self.vector_sum + article.vector
-        self.size += 1
-        self.groups.update(ev.groups)
-        self.numbers |= ev.numbers
-        self.names |= ev.names
-        self.languages.add(ev.language)
-        self.first_report_at = min(self.first_report_at, ev.published_at)
-        self.last_report_at = max(self.last_report_at, ev.published_at)
-
-    def absorb(self, other: OpenEvent) -> None:
-        """Take in a merged event's reports."""
-        if other.reliable and not self.reliable:
-            self.vector_sum, self.reliable = other.vector_sum.copy(), True
-        elif other.reliable or not self.reliable:
-            self.vector_sum = self.vector_sum + other.vector_sum
-        self.size += other.size
-        self.groups.update(other.groups)
-        self.numbers |= other.numbers
-        self.names |= other.names
-        self.languages |= other.languages
-        self.first_report_at = min(self.first_report_at, other.first_report_at)
-        self.last_report_at = max(self.last_report_at, other.last_report_at)
-
-    @property
-    def centroid(self) -> np.ndarray:
-        norm = float(np.linalg.norm(self.vector_sum))
-        return self.vector_sum / norm if norm > 0 else self.vector_sum
-
-
-@dataclass(frozen=True)
-class Decision:
-    event_id: int
-    opened: bool  # a new event
-    merged: tuple[int, ...] = ()  # events merged into event_id by this article
-    score: float | None = None
+    rows: int  # rows that existed when the batch began
+    column: dict[int, int]  # article id -> column of `cosines`
+    cosines: np.ndarray  # (rows, articles)
+    changed: set[int] = field(default_factory=set)
 
 
 class EventWindow:
-    """The events open for assignment; their centroids in one matrix, so that scoring an
-    article against every open event is one matrix-vector product."""
+    """The events open for assignment, one row each. A closed or merged event's row is left
+    dead (rows keep their place during a batch) and the arrays are compacted later."""
 
     def __init__(self, weights: Weights | None = None) -> None:
         self.weights = weights or Weights()
         self.events: dict[int, OpenEvent] = {}
+        self._batch: _Batch | None = None
+        self._empty_rows()
+
+    def _empty_rows(self, size: int = _INITIAL_ROWS) -> None:
         self._row: dict[int, int] = {}
-        self._ids: list[int] = []
-        self._matrix = np.zeros((1024, DIMENSIONS), np.float32)
-        self._last = np.zeros(1024, np.float64)  # last report, epoch seconds
-        self._first = np.zeros(1024, np.float64)
-        self._by_number: dict[int, set[int]] = {}
+        self._used = 0  # rows used, alive or dead
+        self._ids = np.zeros(size, np.int64)
+        self._alive = np.zeros(size, bool)
+        self._matrix = np.zeros((size, DIMENSIONS), np.float32)
+        self._last = np.zeros(size, np.float64)  # last report, epoch seconds
+        self._first = np.zeros(size, np.float64)
+        self._reliable = np.zeros(size, bool)
+        self._group_count = np.zeros(size, np.int32)
+        self._group_column: dict[str, int] = {}
+        self._has_group = np.zeros((size, 8), bool)
+        self._by_number: dict[int, set[int]] = {}  # number -> rows of events stating it
 
     def __len__(self) -> int:
         return len(self.events)
 
+    # -- rows ---------------------------------------------------------------------------------
     def put(self, event: OpenEvent) -> None:
         """Add or refresh an event."""
         row = self._row.get(event.id)
         if row is None:
-            row = len(self._ids)
-            if row == len(self._matrix):
+            if self._used == len(self._ids):
                 self._grow()
+            row, self._used = self._used, self._used + 1
             self._row[event.id] = row
-            self._ids.append(event.id)
+        elif self._batch is not None and row < self._batch.rows:
+            self._batch.changed.add(row)
         self.events[event.id] = event
+        self._ids[row] = event.id
+        self._alive[row] = True
         self._matrix[row] = event.centroid
         self._last[row] = event.last_report_at.timestamp()
         self._first[row] = event.first_report_at.timestamp()
+        self._reliable[row] = event.reliable
+        columns = [self._column_of(group) for group in event.groups]  # may widen the array
+        self._has_group[row] = False
+        self._has_group[row, columns] = True
+        self._group_count[row] = len(event.groups)
         for number in event.numbers:
-            self._by_number.setdefault(number, set()).add(event.id)
+            self._by_number.setdefault(number, set()).add(row)
 
     def remove(self, event_id: int) -> None:
         event = self.events.pop(event_id, None)
         if event is None:
             return
         row = self._row.pop(event_id)
-        last = len(self._ids) - 1
-        if row != last:  # move the last row into the hole
-            moved = self._ids[last]
-            self._ids[row] = moved
-            self._row[moved] = row
-            self._matrix[row] = self._matrix[last]
-            self._last[row], self._first[row] = self._last[last], self._first[last]
-        self._ids.pop()
+        self._alive[row] = False
         for number in event.numbers:
-            holders = self._by_number.get(number)
-            if holders is not None:
-                holders.discard(event_id)
-                if not holders:
+            rows = self._by_number.get(number)
+            if rows is not None:
+                rows.discard(row)
+                if not rows:
                     del self._by_number[number]
 
     def expire(self, before: datetime) -> list[int]:
         """Close the events whose last report is before `before`; their ids."""
-        old = [i for i, e in self.events.items() if e.last_report_at < before]
-        for event_id in old:
+        n = self._used
+        old = np.flatnonzero(self._alive[:n] & (self._last[:n] < before.timestamp()))
+        closed = [int(event_id) for event_id in self._ids[old]]
+        for event_id in closed:
             self.remove(event_id)
-        return old
+        self._compact_if_sparse()
+        return closed
+
+    def _column_of(self, group: str) -> int:
+        column = self._group_column.get(group)
+        if column is None:
+            column = self._group_column[group] = len(self._group_column)
+            if column == self._has_group.shape[1]:
+                wider = np.zeros((len(self._has_group), 2 * column), bool)
+                wider[:, :column] = self._has_group
+                self._has_group = wider
+        return column
 
     def _grow(self) -> None:
-        size = len(self._matrix) * 2
-        self._matrix = np.resize(self._matrix, (size, DIMENSIONS))
-        self._last = np.resize(self._last, size)
-        self._first = np.resize(self._first, size)
+        size = 2 * len(self._ids)
+        for name in ("_ids", "_alive", "_last", "_first", "_reliable", "_group_count"):
+            array = getattr(self, name)
+            grown = np.zeros(size, array.dtype)
+            grown[: len(array)] = array
+            setattr(self, name, grown)
+        for name in ("_matrix", "_has_group"):
+            array = getattr(self, name)
+            grown = np.zeros((size, array.shape[1]), array.dtype)
+            grown[: len(array)] = array
+            setattr(self, name, grown)
 
-    def scores(self, article: ArticleSignals) -> list[tuple[float, int]]:
-        """(score, event id) of the open events worth scoring, best first."""
+    def _compact_if_sparse(self) -> None:
+        """Drop dead rows once they are half the rows (never during a batch)."""
+        dead = self._used - len(self.events)
+        if self._batch is not None or dead < max(_INITIAL_ROWS, self._used // 2):
+            return
+        self._empty_rows(max(_INITIAL_ROWS, 2 * len(self.events)))
+        for event in self.events.values():
+            self.put(event)
+
+    # -- scoring ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self, vectors: Mapping[int, np.ndarray]) -> Iterator[None]:
+        """Score the articles of `vectors` (article id -> vector) against every row at once,
+        then assign them one by one inside the block."""
+        n = self._used
+        ids = list(vectors)
+        cosines = (
+            self._matrix[:n] @ np.stack([vectors[i] for i in ids], axis=1)
+            if ids and n
+            else np.zeros((n, len(ids)), np.float32)
+        )
+        self._batch = _Batch(n, {article_id: k for k, article_id in enumerate(ids)}, cosines)
+        try:
+            yield
+        finally:
+            self._batch = None
+            self._compact_if_sparse()
+
+    def _cosines(self, article: ArticleSignals) -> np.ndarray:
+        n = self._used
+        vector = article.vector
+        if vector is None:
+            return np.zeros(n, np.float32)
+        batch = self._batch
+        column = batch.column.get(article.id) if batch is not None else None
+        if batch is None or column is None:
+            return self._matrix[:n] @ vector
+        cosines = np.empty(n, np.float32)
+        cosines[: batch.rows] = batch.cosines[:, column]
+        if batch.changed:
+            rows = np.fromiter(batch.changed, np.int64, len(batch.changed))
+            cosines[rows] = self._matrix[rows] @ vector
+        cosines[batch.rows :] = self._matrix[batch.rows : n] @ vector
+        return cosines
+
+    def ranked(self, article: ArticleSignals) -> list[tuple[float, int]]:
+        """(score, event id) of the open events the article may join, best first."""
         w = self.weights
-        n = len(self._ids)
+        n = self._used
         if n == 0:
             return []
-        at = article.evidence.published_at.timestamp()
-        span = w.window.total_seconds()
-        in_window = (self._last[:n] >= at - span) & (self._first[:n] <= at + span)
-        if article.vector is not None:
-            cosines = self._matrix[:n] @ article.vector
-            rows = set(np.flatnonzero(in_window & (cosines >= w.cosine_floor)).tolist())
-        else:
-            cosines = np.zeros(n, np.float32)
-            rows = set()
-        for number in article.evidence.numbers:
-            for event_id in self._by_number.get(number, ()):
-                row = self._row[event_id]
-                if in_window[row]:
-                    rows.add(row)
-        wanted = article.evidence.groups
-        if wanted:
-            # Where the encoder cannot compare (this article's language, or an event of only
-            # such languages) an open event naming one of its groups is a candidate.
-            for event_id, event in self.events.items():
-                row = self._row[event_id]
-                if (
-                    in_window[row]
-                    and (not article.reliable_vector or not event.reliable)
-                    and not wanted.isdisjoint(event.groups)
-                ):
-                    rows.add(row)
-        found = [
-            (self._score(article, self.events[self._ids[r]], float(cosines[r])), self._ids[r])
-            for r in rows
-        ]
-        found.sort(reverse=True)
-        return found
-
-    def _score(self, article: ArticleSignals, event: OpenEvent, cosine: float) -> float:
-        w = self.weights
         ev = article.evidence
-        if not (article.reliable_vector and event.reliable):
-            cosine = max(cosine, w.weak_prior)
-        score = cosine
-        event_groups = set(event.groups)
-        if ev.groups and event_groups:
-            shared = len(ev.groups & event_groups)
-            score += (
-                w.group_weight * shared / len(ev.groups | event_groups)
-                if shared
-                else w.disjoint_groups
-            )
-        score += w.number_weight * min(len(ev.numbers & event.numbers), w.max_shared)
-        score += w.name_weight * min(len(ev.names & event.names), w.max_shared)
-        gap = max(
-            (ev.published_at - event.last_report_at).total_seconds(),
-            (event.first_report_at - ev.published_at).total_seconds(),
-            0.0,
+        at = ev.published_at.timestamp()
+        span = w.window.total_seconds()
+        last, first = self._last[:n], self._first[:n]
+        in_window = self._alive[:n] & (last >= at - span) & (first <= at + span)
+        cosines = self._cosines(article)
+        shared_numbers = np.zeros(n, np.int32)
+        for number in ev.numbers:
+            stating = self._by_number.get(number)
+            if stating:
+                shared_numbers[np.fromiter(stating, np.int64, len(stating))] += 1
+        columns = [self._group_column[g] for g in ev.groups if g in self._group_column]
+        shared_groups = (
+            self._has_group[:n, columns].sum(axis=1) if columns else np.zeros(n, np.int64)
         )
-        if gap <= w.recent_hours * 3600:
-            score += w.recent_bonus
-        return score - w.day_penalty * gap / 86400
+        reliable = article.reliable_vector
+        # Candidates: close in meaning, or sharing a number, or (where the encoder cannot
+        # compare: this article's language, or an event of only such languages) a group.
+        candidate = (shared_numbers > 0) | (
+            (shared_groups > 0) & ~self._reliable[:n] if reliable else shared_groups > 0
+        )
+        if article.vector is not None:
+            candidate |= cosines >= w.cosine_floor
+        rows = np.flatnonzero(in_window & candidate)
+        if rows.size == 0:
+            return []
+        scores = cosines[rows].astype(np.float64)
+        if not reliable:
+            scores = np.maximum(scores, w.weak_prior)
+        else:
+            scores = np.where(self._reliable[rows], scores, np.maximum(scores, w.weak_prior))
+        group_count = self._group_count[rows]
+        if ev.groups:
+            shared = shared_groups[rows]
+            union = np.maximum(len(ev.groups) + group_count - shared, 1)
+            scores += np.where(
+                group_count == 0,
+                0.0,
+                np.where(shared > 0, w.group_weight * shared / union, w.disjoint_groups),
+            )
+        scores += w.number_weight * np.minimum(shared_numbers[rows], w.max_shared)
+        gap = np.maximum(np.maximum(at - last[rows], first[rows] - at), 0.0)
+        scores += np.where(gap <= w.recent_hours * 3600, w.recent_bonus, 0.0)
+        scores -= w.day_penalty * gap / 86400
+        # Neither side names a tracked group: only the text can tell two stories of one busy
+        # day apart, so the score must be higher.
+        needed = (
+            np.where(group_count == 0, w.ungrouped_threshold, w.threshold)
+            if not ev.groups
+            else w.threshold
+        )
+        keep = scores >= needed
+        scores, ids = scores[keep], self._ids[rows[keep]]
+        order = np.lexsort((-ids, -scores))  # best first; ties: the newer event
+        return [(float(scores[k]), int(ids[k])) for k in order]
 
-    def _needed(self, article: ArticleSignals, event_id: int) -> float:
-        """The score the article needs to join the event."""
-        if not article.evidence.groups and not self.events[event_id].groups:
-            return self.weights.ungrouped_threshold
-        return self.weights.threshold
-
+    # -- assignment ---------------------------------------------------------------------------
     def assign(self, article: ArticleSignals, new_event_id: Callable[[], int]) -> Decision:
         """Put the article in an event (the window is updated); what was decided."""
-        w = self.weights
         if article.cluster_event is not None and article.cluster_event in self.events:
             event = self.events[article.cluster_event]
             event.add(article)
             self.put(event)
             return Decision(event.id, opened=False)
-        ranked = [(s, e) for s, e in self.scores(article) if s >= self._needed(article, e)]
+        ranked = self.ranked(article)
         if not ranked:
             event_id = new_event_id()
             at = article.evidence.published_at
@@ -275,7 +271,7 @@ class EventWindow:
             return Decision(event_id, opened=True)
         best_score, best_id = ranked[0]
         event = self.events[best_id]
-        merged = [eid for s, eid in ranked[1:] if s >= w.merge_threshold]
+        merged = [eid for s, eid in ranked[1:] if s >= self.weights.merge_threshold]
         for other_id in merged:
             event.absorb(self.events[other_id])
             self.remove(other_id)
@@ -287,6 +283,8 @@ class EventWindow:
 def assign_all(
     window: EventWindow, articles: Iterable[ArticleSignals], new_event_id: Callable[[], int]
 ) -> list[Decision]:
-    """Assign articles in publication order (the order reports arrive)."""
+    """Assign articles in publication order (the order reports arrive), as one batch."""
     ordered = sorted(articles, key=lambda a: (a.evidence.published_at, a.id))
-    return [window.assign(article, new_event_id) for article in ordered]
+    vectors = {a.id: a.vector for a in ordered if a.vector is not None}
+    with window.batch(vectors):
+        return [window.assign(article, new_event_id) for article in ordered]

@@ -127,7 +127,8 @@ def release_dead_leases(conn: Connection) -> int:
 
 
 def claim(conn: Connection, limit: int) -> list[Entry]:
-    """Lease up to `limit` due entries to this process (other workers skip them).
+    """Lease up to `limit` due entries to this process (other workers skip them), oldest
+    report first: events are assigned in the order articles are stored (migration 0011).
 
     `conn` in a transaction of its own: the leases hold once it commits. (A connection per
     claim cost ~3 ms of CPU for its password exchange, and as much in PostgreSQL.)
@@ -144,15 +145,24 @@ def claim(conn: Connection, limit: int) -> list[Entry]:
         (EntryStatus.FAILED, EntryStatus.PENDING, MAX_ATTEMPTS),
     )
     with conn.cursor(row_factory=class_row(Entry)) as cursor:
-        return cursor.execute(
+        claimed = cursor.execute(
             "UPDATE entries SET leased_until = now() + %s, leased_by = %s,"
             " attempts = attempts + 1"
             " WHERE id IN (SELECT id FROM entries WHERE status = %s"
             "   AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())"
-            "   ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+            "   ORDER BY least(coalesce(published_at, first_seen_at), first_seen_at), id"
+            "   LIMIT %s FOR UPDATE SKIP LOCKED)"
             " RETURNING *",
             (LEASE, lease_holder(), EntryStatus.PENDING, limit),
         ).fetchall()
+    # RETURNING gives the rows in the table's order, not the subquery's.
+    return sorted(claimed, key=_report_order)
+
+
+def _report_order(entry: Entry) -> tuple[datetime, int]:
+    """When the entry's report was written, as far as we believe it (the claims' order)."""
+    published = entry.published_at or entry.first_seen_at
+    return min(published, entry.first_seen_at), entry.id
 
 
 def pending_count(conn: Connection) -> int:

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from mediamon.events.assign import ArticleSignals, EventWindow, OpenEvent, Weights
+from mediamon.events.assign import EventWindow
 from mediamon.events.evidence import Evidence, evidence_of
+from mediamon.events.model import ArticleSignals, OpenEvent, Weights
 from mediamon.store.db import Connection, int_array, one_row
 
 # Advisory transaction lock: one process assigns events at a time ("mm" 0003; dedup is 0002).
@@ -99,15 +100,17 @@ def assign(conn: Connection, reports: list[Report], weights: Weights | None = No
     outcome = _Outcome()
     cache.pending = True
     decided: dict[int, int] = {}
-    for report in sorted(reports, key=lambda r: (r.evidence.published_at, r.article_id)):
-        known = cluster_events.get(report.cluster_id) if report.cluster_id else None
-        signals = ArticleSignals(report.article_id, report.vector, report.evidence, known)
-        # A new event takes its first article's id: recomputing gives the same ids.
-        decision = cache.window.assign(signals, functools.partial(int, report.article_id))
-        decided[report.article_id] = decision.event_id
-        if report.cluster_id is not None:
-            cluster_events[report.cluster_id] = decision.event_id
-        outcome.merges += [(m, decision.event_id, report.article_id) for m in decision.merged]
+    vectors = {r.article_id: r.vector for r in reports if r.vector is not None}
+    with cache.window.batch(vectors):
+        for report in sorted(reports, key=lambda r: (r.evidence.published_at, r.article_id)):
+            known = cluster_events.get(report.cluster_id) if report.cluster_id else None
+            signals = ArticleSignals(report.article_id, report.vector, report.evidence, known)
+            # A new event takes its first article's id: recomputing gives the same ids.
+            decision = cache.window.assign(signals, functools.partial(int, report.article_id))
+            decided[report.article_id] = decision.event_id
+            if report.cluster_id is not None:
+                cluster_events[report.cluster_id] = decision.event_id
+            outcome.merges += [(m, decision.event_id, report.article_id) for m in decision.merged]
     # An earlier decision of this batch may name an event merged away later in it.
     merged = {source: target for source, target, _ in outcome.merges}
     for article_id, event_id in decided.items():
