@@ -239,7 +239,7 @@ def test_kibana_logs_in_with_the_password_the_set_up_step_sets():
 
 
 def test_saved_objects_are_imported_once_kibana_is_healthy():
-    importers = _services_running("mediamon search setup")
+    importers = _services_running("mediamon index setup")
     assert importers == {"mediamon-setup"}
     assert _depends_on("mediamon-setup")["kibana"]["condition"] == "service_healthy"
 

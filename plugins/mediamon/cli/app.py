@@ -1,8 +1,8 @@
 """`mediamon`: the command line. Thin: parses arguments, calls the library, prints results.
 
-One module per group of commands (stack and db, feeds, search, ingest, articles); this one
-assembles them. Expected failures (bad configuration, a service down, a bad file) print
-one line and exit with status 2; tracebacks are left for bugs.
+One module per group of commands (stack and db, feeds, index and search, ingest,
+articles); this one assembles them. Expected failures (bad configuration, a service down,
+a bad file) print one line and exit with status 2; tracebacks are left for bugs.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import sys
 import typer
 
 from mediamon import settings as settings_module
-from mediamon.cli import articles, events, ingest
+from mediamon.cli import articles, events, ingest, search
 from mediamon.cli.common import errors, print_error
 from mediamon.cli.feeds import feeds_app
-from mediamon.cli.search import search_app
+from mediamon.cli.search import index_app
 from mediamon.cli.stack import db_app, stack_app
 
 app = typer.Typer(
@@ -27,7 +27,7 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(db_app, name="db")
 app.add_typer(feeds_app, name="feeds")
-app.add_typer(search_app, name="search")
+app.add_typer(index_app, name="index")
 app.command()(ingest.ingest)
 app.command()(ingest.demo)
 app.command()(ingest.run)
@@ -36,6 +36,7 @@ app.command()(articles.reindex)
 app.command()(articles.retag)
 app.command()(articles.extract)
 app.command()(events.events)
+app.command()(search.search)
 
 
 def _expected_errors() -> tuple[type[Exception], ...]:

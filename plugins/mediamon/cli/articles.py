@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -33,20 +34,56 @@ def export(
     since: Annotated[
         str | None, typer.Option(help="only articles published on or after DATE")
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="only articles published on or before DATE (the whole day)"),
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="only articles tagged with this group or one of its affiliates (its id);"
+            " repeat for any of several"
+        ),
+    ] = None,
+    originals: Annotated[
+        bool,
+        typer.Option("--originals", help="one article per story: leave out copies"),
+    ] = False,
 ) -> None:
-    """Every stored article, one JSON object per line."""
-    from mediamon.store.export import export_articles
+    """Stored articles, one JSON object per line, by id.
+
+    Dates are YYYY-MM-DD (UTC days); an article counts by its publication time, or its
+    first-seen time when it has none. --group isis also exports articles about ISIS-K
+    (the tagger records each group's parents). --originals keeps each story's earliest
+    article (syndicated, exact and near copies are left out). With --out the file is
+    replaced only when the export is complete.
+    """
+    from mediamon.store.export import ExportFilters, export_articles
 
     if format != "jsonl":
         raise settings_module.ConfigError(f"unknown export format {format!r} (only jsonl)")
-    since_date = parse_date(since)
+    first_day, last_day = day_window(since, until)
+    filters = ExportFilters(
+        since=first_day, until=last_day, groups=tuple(group or ()), originals=originals
+    )
     database_url = settings().require_database()
     if out is None:
-        count = export_articles(database_url, sys.stdout, since_date)
+        count = export_articles(database_url, sys.stdout, filters)
     else:
         with _replaced_on_success(out) as stream:
-            count = export_articles(database_url, stream, since_date)
+            count = export_articles(database_url, stream, filters)
     errors.print(f"exported {count} article(s)")
+
+
+def day_window(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """--since and --until as days (the one date parser of the command line); a window
+    that ends before it starts is refused rather than answered with nothing."""
+    first_day, last_day = parse_date(since), parse_date(until)
+    if first_day and last_day and first_day > last_day:
+        raise settings_module.ConfigError(
+            f"--since {first_day} is after --until {last_day}: the window is empty"
+        )
+    return first_day, last_day
 
 
 @contextlib.contextmanager
