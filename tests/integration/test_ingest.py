@@ -131,3 +131,14 @@ def test_the_language_of_each_article_is_identified_from_its_text(clean_stack, n
 def test_copies_in_every_language_are_clustered(clean_stack, newsroom, tmp_path):
     result = newsroom_score(clean_stack, newsroom, tmp_path)
     assert result.cluster_precision >= 0.98 and result.cluster_recall >= 0.97, result
+
+
+@pytest.mark.parametrize("newsroom", WORLD_BUILDS, indirect=True)
+def test_reports_of_one_event_share_an_event_across_outlets_rewrites_and_languages(
+    clean_stack, newsroom, tmp_path
+):
+    # Independent reports, rewrites and other-language reports of one incident, apart from
+    # the hard negatives: same group and city another day, a trial months later.
+    result = newsroom_score(clean_stack, newsroom, tmp_path)
+    assert result.event_precision is not None, "the export has no event_id"
+    assert result.event_precision >= 0.95 and result.event_recall >= 0.90, result

@@ -1,4 +1,4 @@
-"""Kibana saved objects reference only fields the index template defines."""
+"""Kibana saved objects, statically: template fields, references, Kibana 8.19 versions, contents."""
 
 from __future__ import annotations
 
@@ -13,22 +13,26 @@ from mediamon.search.kibana import DATA_VIEW_ID, for_alias, load_saved_objects
 OBJECTS = load_saved_objects()
 
 
-def template_fields() -> set[str]:
-    fields: set[str] = set()
+def template_field_types() -> dict[str, str]:
+    """Every field of the index template (sub-fields such as `title.keyword` too): its type."""
+    types: dict[str, str] = {}
 
     def walk(properties: dict, prefix: str = "") -> None:
         for name, spec in properties.items():
-            fields.add(prefix + name)
-            for sub in spec.get("fields", {}):
-                fields.add(f"{prefix}{name}.{sub}")
+            types[prefix + name] = spec.get("type", "object")
+            for sub, sub_spec in spec.get("fields", {}).items():
+                types[f"{prefix}{name}.{sub}"] = sub_spec["type"]
             if "properties" in spec:
                 walk(spec["properties"], f"{prefix}{name}.")
 
     walk(load_template("mediamon-articles")["template"]["mappings"]["properties"])
-    return fields
+    return types
 
 
-FIELDS = template_fields()
+FIELD_TYPES = template_field_types()
+FIELDS = set(FIELD_TYPES)
+# Analysed text has no doc values: Elasticsearch refuses to sort or aggregate on it.
+NOT_AGGREGATABLE = {"text", "nested", "object"}
 KUERY_FIELD = re.compile(r"([a-z_][a-z0-9_.]*)\s*:")
 
 
@@ -62,11 +66,48 @@ def test_ids_are_stable_and_unique():
     assert len(ids) == len(set(ids)) and all(i.startswith("mediamon-") for i in ids)
 
 
-def test_every_reference_points_at_an_object_in_the_file():
-    ids = {o["id"] for o in OBJECTS}
+def test_every_reference_points_at_an_object_of_its_type_in_the_file():
+    objects = {(o["type"], o["id"]) for o in OBJECTS}
     for obj in OBJECTS:
         for reference in obj.get("references", []):
-            assert reference["id"] in ids, (obj["id"], reference)
+            assert (reference["type"], reference["id"]) in objects, (obj["id"], reference)
+
+
+def aggregated_fields(obj: dict) -> set[str]:
+    """The fields an object makes Elasticsearch sort or aggregate on."""
+    attributes = obj["attributes"]
+    if obj["type"] == "search":
+        return {column for column, _ in attributes["sort"]}
+    if obj["type"] == "visualization":
+        return {
+            agg["params"][key]
+            for agg in json.loads(attributes["visState"])["aggs"]
+            for key in ("field", "sortField")
+            if key in agg["params"]
+        }
+    return set()
+
+
+@pytest.mark.parametrize("obj", OBJECTS, ids=[o["id"] for o in OBJECTS])
+def test_every_field_an_object_sorts_or_aggregates_on_has_doc_values(obj):
+    text_only = {
+        field
+        for field in aggregated_fields(obj)
+        if FIELD_TYPES.get(field, "missing") in NOT_AGGREGATABLE
+    }
+    assert not text_only, f"{obj['id']} aggregates on text-only fields {sorted(text_only)}"
+
+
+READING_THE_DATA_VIEW = [o for o in OBJECTS if o["type"] in ("search", "visualization")]
+
+
+@pytest.mark.parametrize("obj", READING_THE_DATA_VIEW, ids=[o["id"] for o in READING_THE_DATA_VIEW])
+def test_every_search_and_visualization_reads_the_mediamon_data_view(obj):
+    search_source = json.loads(obj["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    reference_name = search_source["indexRefName"]
+    assert {"id": DATA_VIEW_ID, "name": reference_name, "type": "index-pattern"} in obj[
+        "references"
+    ]
 
 
 def test_the_data_view_uses_published_at_and_follows_the_configured_alias():
@@ -79,6 +120,12 @@ def test_urls_are_formatted_as_links():
     view = next(o for o in OBJECTS if o["id"] == DATA_VIEW_ID)
     formats = json.loads(view["attributes"]["fieldFormatMap"])
     assert formats["url"]["id"] == "url" and formats["canonical_url"]["id"] == "url"
+
+
+def test_event_ids_show_as_plain_integers_that_can_be_pasted_into_a_query():
+    view = next(o for o in OBJECTS if o["id"] == DATA_VIEW_ID)
+    formats = json.loads(view["attributes"]["fieldFormatMap"])
+    assert formats["event_id"] == {"id": "number", "params": {"pattern": "0"}}
 
 
 def test_the_saved_searches_and_dashboard_an_analyst_needs_exist():
@@ -209,3 +256,94 @@ def test_the_dashboard_splits_articles_and_mentions_by_language():
 def test_every_saved_search_shows_the_language_of_its_articles():
     searches = [o for o in OBJECTS if o["type"] == "search"]
     assert searches and all("language" in o["attributes"]["columns"] for o in searches)
+
+
+EVENTS_SEARCH_ID = "mediamon-events"
+EVENTS_PANEL_ID = "mediamon-largest-events-by-group"
+DASHBOARD_ID = "mediamon-overview"
+BY_ID = {o["id"]: o for o in OBJECTS}
+DASHBOARD_COLUMNS = 48
+
+
+def _search_query(obj: dict) -> dict:
+    return json.loads(obj["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]
+
+
+def _aggs(visualization: dict) -> list[dict]:
+    return json.loads(visualization["attributes"]["visState"])["aggs"]
+
+
+def _panels_with_references(dashboard: dict) -> list[tuple[dict, dict | None]]:
+    """Each panel of a dashboard with the reference Kibana resolves it by (None if missing)."""
+    references = {reference["name"]: reference for reference in dashboard["references"]}
+    return [
+        (panel, references.get(f"{panel['panelIndex']}:{panel['panelRefName']}"))
+        for panel in json.loads(dashboard["attributes"]["panelsJSON"])
+    ]
+
+
+def test_the_events_search_shows_each_reports_event_beside_the_article():
+    columns = BY_ID[EVENTS_SEARCH_ID]["attributes"]["columns"]
+    assert columns[:3] == ["event_id", "event_size", "event_languages"]
+    assert {"title", "groups", "language", "source", "published_at"} <= set(columns)
+
+
+def test_the_events_search_lists_only_reports_of_an_event_newest_first():
+    search = BY_ID[EVENTS_SEARCH_ID]
+    assert _search_query(search) == {"query": "event_id : *", "language": "kuery"}
+    assert search["attributes"]["sort"] == [["published_at", "desc"]]
+
+
+def test_the_events_panel_ranks_each_tracked_groups_events_by_event_size():
+    aggs = _aggs(BY_ID[EVENTS_PANEL_ID])
+    buckets = [agg["params"] for agg in aggs if agg["schema"] == "bucket"]
+    assert [bucket["field"] for bucket in buckets] == ["groups", "event_id"]
+    events = buckets[1]
+    ranked_by = next(agg for agg in aggs if agg["id"] == events["orderBy"])
+    assert (ranked_by["type"], ranked_by["params"]["field"]) == ("max", "event_size")
+    assert events["order"] == "desc" and 10 <= events["size"] <= 20
+
+
+def test_the_events_panel_shows_each_events_size_languages_and_headline():
+    metrics = {
+        (agg["type"], agg["params"].get("field"))
+        for agg in _aggs(BY_ID[EVENTS_PANEL_ID])
+        if agg["schema"] == "metric"
+    }
+    assert {
+        ("max", "event_size"),
+        ("top_hits", "event_languages"),
+        ("top_hits", "title.keyword"),
+    } <= metrics
+
+
+def test_the_events_panel_counts_only_reports_of_an_event():
+    assert _search_query(BY_ID[EVENTS_PANEL_ID]) == {"query": "event_id : *", "language": "kuery"}
+
+
+def test_the_events_panel_is_on_the_overview_dashboard():
+    on_dashboard = {
+        (reference["type"], reference["id"])
+        for _, reference in _panels_with_references(BY_ID[DASHBOARD_ID])
+        if reference
+    }
+    assert ("visualization", EVENTS_PANEL_ID) in on_dashboard
+
+
+def test_every_dashboard_panel_has_a_reference_of_its_own_type():
+    dashboard = BY_ID[DASHBOARD_ID]
+    panels = _panels_with_references(dashboard)
+    for panel, reference in panels:
+        assert reference and reference["type"] == panel["type"], panel["panelIndex"]
+    assert len(dashboard["references"]) == len(panels)
+
+
+def test_dashboard_panels_fit_the_grid_without_overlapping():
+    grids = [panel["gridData"] for panel, _ in _panels_with_references(BY_ID[DASHBOARD_ID])]
+    cells: dict[tuple[int, int], str] = {}
+    for grid in grids:
+        assert grid["x"] >= 0 and grid["x"] + grid["w"] <= DASHBOARD_COLUMNS, grid
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in cells, f"panels {cells.get((x, y))} and {grid['i']} overlap"
+                cells[(x, y)] = grid["i"]

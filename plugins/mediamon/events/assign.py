@@ -8,9 +8,10 @@ The score of an article against an event adds:
 - the cosine of the article's vector with the event's centroid (headline + lead), when the
   encoder covers both sides; for a language it does not cover (uk, fa, ps, ur) a fixed prior
   takes its place, the better of the two;
-- the tracked groups both name (Jaccard);
+- the tracked groups both name (Jaccard), a penalty when both name groups and none is shared;
 - the numbers both state (tolls, counts);
-- a bonus when the article is close in time to the event's reports, minus a little per day.
+- a bonus when the article is close in time to the event's reports and alike in text (or
+  in a language the encoder cannot compare), minus a little per day.
 Reports of one event that fall more than `window` apart from the event start a new event:
 "the arrests days later are another event".
 
@@ -229,6 +230,8 @@ class EventWindow:
         else:
             scores = np.where(self._reliable[rows], scores, np.maximum(scores, w.weak_prior))
         group_count = self._group_count[rows]
+        comparable = self._reliable[rows] & reliable
+        raw = cosines[rows]
         if ev.groups:
             shared = shared_groups[rows]
             union = np.maximum(len(ev.groups) + group_count - shared, 1)
@@ -239,7 +242,8 @@ class EventWindow:
             )
         scores += w.number_weight * np.minimum(shared_numbers[rows], w.max_shared)
         gap = np.maximum(np.maximum(at - last[rows], first[rows] - at), 0.0)
-        scores += np.where(gap <= w.recent_hours * 3600, w.recent_bonus, 0.0)
+        bonus_ok = ~comparable | (raw >= w.bonus_min_cosine)
+        scores += np.where((gap <= w.recent_hours * 3600) & bonus_ok, w.recent_bonus, 0.0)
         scores -= w.day_penalty * gap / 86400
         # Neither side names a tracked group: only the text can tell two stories of one busy
         # day apart, so the score must be higher.
