@@ -110,6 +110,14 @@ class Settings:
     # How often the poll DAG wakes up, and the shortest interval a busy feed is polled at.
     poll_every_minutes: int = 1
     poll_floor_s: int = 60
+    # Alerts (mediamon/alerts): the subscription file (None: none configured), the SMTP
+    # server as smtp[s]://user:password@host:port[?starttls=true], the sender address, and
+    # webhook URLs by name from an Airflow connection (orchestration/connections.py), which
+    # win over the environment variable a subscription's `url_env` names. Secrets: no repr.
+    alerts_file: Path | None = None
+    smtp_url: str | None = field(default=None, repr=False)
+    alerts_sender: str = "mediamon@localhost"
+    webhook_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
 
@@ -129,6 +137,24 @@ class Settings:
 
     def with_services(self, database_url: str | None, elasticsearch_url: str | None) -> Settings:
         return replace(self, database_url=database_url, elasticsearch_url=elasticsearch_url)
+
+
+DEFAULT_ALERTS_FILE = PROJECT_ROOT / "config" / "alerts.yaml"
+
+
+def alerts_file(env: Mapping[str, str]) -> Path | None:
+    """MEDIAMON_ALERTS_FILE, else config/alerts.yaml when it exists, else None (no alerts)."""
+    configured = env.get("MEDIAMON_ALERTS_FILE")
+    if configured:
+        return Path(configured)
+    return DEFAULT_ALERTS_FILE if DEFAULT_ALERTS_FILE.exists() else None
+
+
+def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The value of the environment variable `name` (a webhook URL a subscription names with
+    `url_env`); None when unset or empty. Callers never log what this returns."""
+    value = (os.environ if env is None else env).get(name)
+    return value or None
 
 
 def stack_state_file(stack_dir: Path) -> Path:
@@ -189,6 +215,9 @@ def load(env: dict[str, str] | None = None) -> Settings:
         else None,
         poll_every_minutes=_positive(env, "MEDIAMON_POLL_EVERY_MINUTES", base.poll_every_minutes),
         poll_floor_s=poll_floor_seconds(env),
+        alerts_file=alerts_file(env),
+        smtp_url=env.get("MEDIAMON_SMTP_URL") or None,
+        alerts_sender=env.get("MEDIAMON_ALERTS_FROM") or base.alerts_sender,
         fetch=fetch,
         dedup=dedup,
     )

@@ -64,3 +64,25 @@ class RobotsVerdict(StrEnum):
     ALLOWED = "allowed"
     DISALLOWED = "disallowed"  # skipped for good
     UNAVAILABLE = "unavailable"  # robots.txt could not be read: try the page later
+
+
+class AlertStatus(StrEnum):
+    """Where an alert delivery stands (alert_deliveries.status)."""
+
+    PENDING = "pending"  # to send, or to retry at next_attempt_at
+    SENT = "sent"  # the receiver accepted it
+    FAILED = "failed"  # gave up: attempts used up, or the receiver refused it for good
+
+
+class AlertKind(StrEnum):
+    """Why a subscription is told about an event (alert_decisions.kind)."""
+
+    NEW = "new"  # the event matches the subscription for the first time
+    UPDATE = "update"  # it grew past the subscription's next size milestone
+
+
+class AlertMode(StrEnum):
+    """When a subscription's alerts go out."""
+
+    IMMEDIATE = "immediate"  # one delivery per alert
+    DIGEST = "digest"  # the alerts of a period in one delivery, at most every N minutes

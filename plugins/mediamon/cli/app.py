@@ -14,6 +14,7 @@ import typer
 
 from mediamon import settings as settings_module
 from mediamon.cli import articles, events, ingest, search
+from mediamon.cli.alerts import alerts_app
 from mediamon.cli.common import errors, print_error
 from mediamon.cli.feeds import feeds_app
 from mediamon.cli.search import index_app
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(db_app, name="db")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(index_app, name="index")
 app.command()(ingest.ingest)
 app.command()(ingest.demo)

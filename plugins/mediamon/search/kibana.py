@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -52,6 +54,23 @@ class KibanaRefusedObjects(KibanaUnavailable):
             f"Kibana refused {len(refused)} saved object(s): "
             + "; ".join(str(item) for item in refused)
         )
+
+
+def event_discover_url(kibana_url: str, event_id: int, first_report_at: datetime) -> str:
+    """Discover on the mediamon data view showing one event's reports, oldest first, from a
+    day before its first report until now (so reports added later are in it too)."""
+    start = (first_report_at - timedelta(days=1)).astimezone(UTC)
+    global_state = f"(time:(from:'{start:%Y-%m-%dT%H:%M:%S.000Z}',to:now))"
+    app_state = (
+        f"(dataSource:(dataViewId:'{DATA_VIEW_ID}',type:dataView),"
+        f"query:(language:kuery,query:'event_id : {int(event_id)}'),"
+        "sort:!(!(published_at,asc)))"
+    )
+    safe = "(),:!"
+    return (
+        f"{kibana_url.rstrip('/')}/app/discover#/"
+        f"?_g={quote(global_state, safe=safe)}&_a={quote(app_state, safe=safe)}"
+    )
 
 
 def load_saved_objects(path: Path = SAVED_OBJECTS) -> list[dict]:
