@@ -3,7 +3,8 @@
 Scheduled on the NEW_ENTRIES Asset: several events may collapse into one run, so the work
 comes from PostgreSQL (pending entries), never from the event payload. Asset-triggered runs
 have no logical date, and nothing here uses one. Each batch logs one line per page that did
-not store (skipped, failed or left to retry, with the reason); its counts go to XCom.
+not store (skipped, failed or left to retry, with the reason); its counts go to XCom. The
+last task sends the alerts of events now searchable (MEDIAMON_ALERTS_FILE).
 """
 
 from __future__ import annotations
@@ -51,7 +52,17 @@ def mediamon_process_articles():
 
         return index_articles(airflow_settings())
 
-    process_batch.expand(max_entries=plan_batches()) >> index_articles()
+    @task(trigger_rule=TriggerRule.NONE_FAILED)
+    def send_alerts() -> dict:
+        """Alerts for the events whose reports are now all searchable (immediate mode).
+        After a failed batch or indexing it does not run (the run must show the failure);
+        mediamon_send_alerts sends what was indexed within five minutes."""
+        from mediamon.orchestration.alerting import send_alerts_task
+        from mediamon.orchestration.connections import airflow_settings
+
+        return send_alerts_task(airflow_settings())
+
+    process_batch.expand(max_entries=plan_batches()) >> index_articles() >> send_alerts()
 
 
 mediamon_process_articles()

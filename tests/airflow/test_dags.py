@@ -25,6 +25,7 @@ DAG_IDS = {
     "mediamon_reprocess",
     "mediamon_retag",
     "mediamon_reindex",
+    "mediamon_send_alerts",
 }
 FETCHING_TASKS = {"poll_batch", "process_batch"}
 
