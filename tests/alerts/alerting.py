@@ -24,7 +24,7 @@ from mediamon.demo.builder import NewsroomBuilder, build_path
 from mediamon.events.encoder import encode
 from mediamon.events.evidence import lead_text
 from mediamon.pipeline.cycle import index_pending
-from mediamon.store import events
+from mediamon.store import event_window, events
 from mediamon.store.db import connect
 from mediamon.store.outbox import enqueue
 
@@ -204,7 +204,7 @@ def store_reports(
                                                               start=start)
             ]  # fmt: skip
             enqueue(conn, sorted(set(events.assign(conn, reports_)) | set(ids)))
-        events.committed(conn)
+        event_window.committed(conn)
     report = index_pending(settings)
     assert report.unavailable is None and report.failed == 0, report
     return ids

@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 
 from mediamon.events.encoder import encode
 from mediamon.events.evidence import lead_text
-from mediamon.store import events
+from mediamon.store import event_window, events
 
 T0 = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 
@@ -36,7 +36,7 @@ REPORTS = [  # (title, lead, groups, hours, language)
 @pytest.fixture
 def conn(clean_stack):
     with psycopg.connect(clean_stack.database_url, row_factory=dict_row) as connection:
-        events.forget(connection)
+        event_window.forget(connection)
         yield connection
 
 
@@ -73,7 +73,7 @@ def store(conn, reports, cluster_of=None):
             for r in rows
         ]  # fmt: skip
         events.assign(conn, reports_)
-    events.committed(conn)
+    event_window.committed(conn)
     return ids
 
 
@@ -107,11 +107,11 @@ def test_recomputing_a_window_gives_the_same_events_twice(conn):
     before = event_of(conn, ids)
     with conn.transaction():
         events.recompute(conn, T0 - timedelta(days=1), T0 + timedelta(days=1))
-    events.committed(conn)
+    event_window.committed(conn)
     first = event_of(conn, ids)
     with conn.transaction():
         changed = events.recompute(conn, T0 - timedelta(days=1), T0 + timedelta(days=1))
-    events.committed(conn)
+    event_window.committed(conn)
     assert first == before == event_of(conn, ids)
     assert changed == []
     assert conn.execute("SELECT count(*) AS n FROM events WHERE size > 0").fetchone()["n"] == 2

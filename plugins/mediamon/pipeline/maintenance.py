@@ -19,7 +19,7 @@ from mediamon.fetch.urls import InvalidURL, normalise_url
 from mediamon.pipeline.cycle import index_pending
 from mediamon.search import elastic, index_setup, indexer
 from mediamon.settings import Settings
-from mediamon.store import articles, entries, feeds, outbox, raw_pages
+from mediamon.store import articles, entries, event_window, feeds, outbox, raw_pages
 from mediamon.store import events as event_store
 from mediamon.store.articles import StoredArticle
 from mediamon.store.db import Connection, connect
@@ -117,7 +117,7 @@ def _recompute_events(database_url: str, start: datetime | None, end: datetime |
         with conn.transaction():
             changed = event_store.recompute(conn, start, end)
             outbox.enqueue(conn, changed)
-        event_store.committed(conn)
+        event_window.committed(conn)
     return len(changed)
 
 

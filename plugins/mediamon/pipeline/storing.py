@@ -16,7 +16,7 @@ from mediamon.pipeline.pages import Page, ProcessReport
 from mediamon.pipeline.timing import StageClock, mark, since
 from mediamon.pipeline.triage import close_known
 from mediamon.settings import DedupSettings
-from mediamon.store import articles, entries, outbox, raw_pages
+from mediamon.store import articles, entries, event_window, outbox, raw_pages
 from mediamon.store import events as event_store
 from mediamon.store.articles import NewArticle
 from mediamon.store.db import VALUE_REFUSED, Connection
@@ -141,7 +141,7 @@ def _store_batch(context: StoreContext, pages: list[Page]) -> ProcessReport:
             EntryStatus.DONE,
             None,
         )
-    event_store.committed(conn)  # the window's decisions are now PostgreSQL's
+    event_window.committed(conn)  # the window's decisions are now PostgreSQL's
     # The rest of the transaction: articles, raw pages, outbox and entry rows, commit.
     store_wall, store_cpu = since(store_started)
     context.clock.add_shared("dedupe", dedupe_wall, dedupe_cpu, len(stored))

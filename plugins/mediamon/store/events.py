@@ -1,9 +1,8 @@
-"""All events SQL: assignment in the storing transaction, recomputation of a window, listing.
+"""Events SQL writes and reads: assignment in the storing transaction (under EVENTS_LOCK),
+recomputation of a window, listing.
 
-The open events live in PostgreSQL (the system of record) and, for scoring, in an in-memory
-`EventWindow` per process and database, brought up to date under EVENTS_LOCK by reading the
-events whose revision moved since the last batch: events are written only under that lock,
-which is held until commit, so revisions commit in order and none is missed.
+The open events live in PostgreSQL (the system of record); assignment scores against this
+process's in-memory copy of them, which event_window.py keeps up to date and owns.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ import numpy as np
 
 from mediamon.events.assign import EventWindow
 from mediamon.events.evidence import Evidence, evidence_of
-from mediamon.events.model import ArticleSignals, OpenEvent, Weights
+from mediamon.events.model import ArticleSignals, Weights
+from mediamon.store import event_window
 from mediamon.store.db import Connection, int_array, one_row
 
 # Advisory transaction lock: one process assigns events at a time ("mm" 0003; dedup is 0002).
@@ -35,41 +35,13 @@ class Report:
 
 
 @dataclass
-class _Cache:
-    window: EventWindow
-    revision: int = 0  # the highest revision applied
-    loaded_from: datetime | None = None  # open events with a last report since then are loaded
-    pending: bool = False  # changed by a transaction not known to have committed
-
-
-@dataclass
 class _Outcome:
     changed: set[int] = field(default_factory=set)
     merges: list[tuple[int, int, int | None]] = field(default_factory=list)
 
 
-_caches: dict[str, _Cache] = {}
-
-
-def _key(conn: Connection) -> str:
-    info = conn.info
-    return f"{info.host}:{info.port}/{info.dbname}"
-
-
 def lock(conn: Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
-
-
-def committed(conn: Connection) -> None:
-    """The transaction that assigned events committed: the in-memory window is true."""
-    cache = _caches.get(_key(conn))
-    if cache is not None:
-        cache.pending = False
-
-
-def forget(conn: Connection) -> None:
-    """Drop this process's window of the connection's database (it is read again)."""
-    _caches.pop(_key(conn), None)
 
 
 def report_of(
@@ -94,7 +66,7 @@ def assign(conn: Connection, reports: list[Report], weights: Weights | None = No
         return []
     lock(conn)
     earliest = min(r.evidence.published_at for r in reports)
-    cache = _window(conn, earliest, weights)
+    cache = event_window.current(conn, earliest, weights)
     _save_embeddings(conn, reports)
     cluster_events = _cluster_events(conn, cache.window, reports)
     outcome = _Outcome()
@@ -119,64 +91,6 @@ def assign(conn: Connection, reports: list[Report], weights: Weights | None = No
         decided[article_id] = event_id
     _write(conn, cache, decided, outcome)
     return sorted(outcome.changed)
-
-
-def _window(conn: Connection, earliest: datetime, weights: Weights | None) -> _Cache:
-    """This process's window, brought up to date (read whole when unknown or in doubt)."""
-    key = _key(conn)
-    cache = _caches.get(key)
-    start = earliest - (weights or Weights()).window
-    if (
-        cache is None
-        or cache.pending
-        or cache.loaded_from is None
-        or start < cache.loaded_from
-        or (weights is not None and cache.window.weights != weights)
-    ):
-        cache = _Cache(EventWindow(weights))
-        _caches[key] = cache
-        rows = conn.execute(
-            _EVENT_COLUMNS + " WHERE merged_into IS NULL AND size > 0 AND last_report_at >= %s",
-            (start,),
-        ).fetchall()
-        cache.loaded_from = start
-        cache.revision = one_row(
-            conn.execute("SELECT coalesce(max(revision), 0) AS r FROM events")
-        )["r"]
-    else:
-        rows = conn.execute(
-            _EVENT_COLUMNS + " WHERE revision > %s ORDER BY revision", (cache.revision,)
-        ).fetchall()
-        if rows:
-            cache.revision = max(row["revision"] for row in rows)
-    for row in rows:
-        if row["merged_into"] is not None or row["size"] == 0:
-            cache.window.remove(row["id"])
-        elif row["last_report_at"] >= cache.loaded_from:
-            cache.window.put(_open_event(row))
-    # Keep memory to what can still be joined: a report more than a window older than the
-    # newest is not expected (a backfill reads the window again, see `start` above).
-    cache.window.expire(start)
-    cache.loaded_from = max(cache.loaded_from, start) if cache.loaded_from else start
-    return cache
-
-
-_EVENT_COLUMNS = (
-    "SELECT id, first_report_at, last_report_at, size, groups, numbers, names, languages,"
-    " vector_sum, reliable, merged_into, revision FROM events"
-)
-
-
-def _open_event(row: dict) -> OpenEvent:
-    event = OpenEvent(row["id"], row["first_report_at"], row["last_report_at"], row["size"])
-    if row["vector_sum"] is not None:
-        event.vector_sum = np.frombuffer(row["vector_sum"], dtype=np.float32).copy()
-    event.reliable = row["reliable"]
-    event.groups.update(row["groups"])
-    event.numbers = set(row["numbers"])
-    event.names = set(row["names"])
-    event.languages = set(row["languages"])
-    return event
 
 
 def _save_embeddings(conn: Connection, reports: list[Report]) -> None:
@@ -207,13 +121,15 @@ def _cluster_events(conn: Connection, window: EventWindow, reports: list[Report]
     missing = sorted(set(found.values()) - set(window.events))
     if missing:
         for row in conn.execute(
-            _EVENT_COLUMNS + " WHERE id = ANY(%s::bigint[])", (int_array(missing),)
+            event_window.EVENT_COLUMNS + " WHERE id = ANY(%s::bigint[])", (int_array(missing),)
         ).fetchall():
-            window.put(_open_event(row))
+            window.put(event_window.open_event(row))
     return found
 
 
-def _write(conn: Connection, cache: _Cache, decided: dict[int, int], outcome: _Outcome) -> None:
+def _write(
+    conn: Connection, cache: event_window.WindowCache, decided: dict[int, int], outcome: _Outcome
+) -> None:
     window = cache.window
     for source, target, article_id in outcome.merges:
         conn.execute(
@@ -349,7 +265,7 @@ def recompute(
         " OR into_event = ANY(%(ids)s::bigint[])",
         {"ids": int_array(old_events)},
     )
-    forget(conn)  # the window is read again, without the retired events
+    event_window.forget(conn)  # the window is read again, without the retired events
     reports = [
         report_of(
             row["id"], row["cluster_id"], row["vector"], row["title"], row["text"],
