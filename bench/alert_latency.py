@@ -5,7 +5,7 @@ a webhook, in immediate mode.
 
 Needs the local stack (`mediamon stack up`) and the Airflow extra. Feeds on loopback publish
 pages made of the demo newsroom's articles (bench/freshness.py builds them) at a steady rate;
-one subscription names every group of the watchlist and posts to a webhook receiver on
+one subscription names every group of the watchlist (events naming none are not alerted) and posts to a webhook receiver on
 loopback. Each alert names its event, whose id is the id of its first report: the latency
 is the receiver's clock at the alert less that article's `fetched_at` (when its page was
 fetched, the start of its storing), and, split, the part after the event's reports were all
@@ -98,6 +98,7 @@ def _event_times(settings: settings_module.Settings) -> dict[int, tuple[float, f
         rows = conn.execute(
             "SELECT e.id, a.fetched_at FROM events e JOIN articles a ON a.id = e.id"
             " WHERE e.merged_into IS NULL AND e.size > 0 AND a.fetched_at IS NOT NULL"
+            " AND cardinality(e.groups) > 0"  # the subscription names every group
         ).fetchall()
     buckets = client(settings.require_elasticsearch()).search(
         index=settings.index,
@@ -159,14 +160,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             alerted = {event_id for _, event_id in receiver.received}
             return bool(alerted) and alerted >= set(_event_times(settings))
 
-        wait_for(all_alerted, "an alert for every event", args.minutes * 60 + DRAIN_S, 5)
+        try:
+            wait_for(all_alerted, "an alert for every event", args.minutes * 60 + DRAIN_S, 5)
+        except TimeoutError as exc:
+            print(f"warning: {exc}", file=sys.stderr)  # the figures say how many are missing
         times = _event_times(settings)
         first_alert: dict[int, float] = {}
         for at, event_id in receiver.received:
             first_alert.setdefault(event_id, at)
-        stored_to_sent = [at - times[e][0] for e, at in first_alert.items() if e in times]
+        # An event merged into another after its alert is no longer open: left out.
+        alerted = {e: at for e, at in first_alert.items() if e in times}
+        stored_to_sent = [at - times[e][0] for e, at in alerted.items()]
         indexed_to_sent = [
-            at - indexed for e, at in first_alert.items() if (indexed := times[e][1]) is not None
+            at - indexed for e, at in alerted.items() if (indexed := times[e][1]) is not None
         ]
     return {
         "feeds": args.feeds,
@@ -174,6 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "events": len(times),
         "alerts": len(receiver.received),
         "alerted_twice": len(receiver.received) - len(first_alert),
+        "never_alerted": len(set(times) - set(first_alert)),
         "stored_to_alert_s": _percentiles(stored_to_sent),
         "indexed_to_alert_s": _percentiles(indexed_to_sent),
         "target_s": TARGET_S,
@@ -186,7 +193,8 @@ def report(figures: dict[str, Any]) -> str:
         [
             f"alert latency under airflow standalone: {figures['entries']} entries on"
             f" {figures['feeds']} feeds, {figures['events']} events,"
-            f" {figures['alerts']} alerts ({figures['alerted_twice']} repeated)",
+            f" {figures['alerts']} alerts ({figures['alerted_twice']} repeated,"
+            f" {figures['never_alerted']} event(s) never alerted)",
             f"  stored -> alert received: p50 {total['p50']} s, p95 {total['p95']} s,"
             f" max {total['max']} s (target <= {figures['target_s']:.0f} s)",
             f"  of which after the event's last report was indexed: p50 {after_index['p50']} s,"
@@ -200,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--feeds", type=int, default=20)
     parser.add_argument("--every", type=float, default=60, help="seconds between a feed's entries")
     parser.add_argument("--minutes", type=float, default=4)
-    parser.add_argument("--index", default="mediamon-bench-alerts")
+    parser.add_argument("--index", default="mediamon-alertbench")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     figures = run(args)
