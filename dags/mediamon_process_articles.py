@@ -26,9 +26,10 @@ from mediamon.orchestration.dag_defaults import DEFAULT_ARGS, FETCH_POOL, NEW_EN
 )
 def mediamon_process_articles():
     @task
-    def plan_batches() -> list[int]:
-        """How many entries each batch claims: the pending entries, spread over several
-        tasks once each gets `mediamon_batch_entries` (an Airflow Variable, default 250)."""
+    def plan_batches() -> list[dict[str, int]]:
+        """Each batch's entries and extraction workers: the pending entries, spread over
+        several tasks once each gets `mediamon_batch_entries` (an Airflow Variable, default
+        250)."""
         from airflow.sdk import Variable
 
         from mediamon.orchestration.connections import airflow_settings
@@ -38,11 +39,11 @@ def mediamon_process_articles():
         return process_batches(airflow_settings(), min_batch)
 
     @task(pool=FETCH_POOL)
-    def process_batch(max_entries: int) -> dict[str, int | float]:
+    def process_batch(max_entries: int, workers: int) -> dict:
         from mediamon.orchestration.connections import airflow_settings
         from mediamon.orchestration.tasks import process_batch
 
-        return process_batch(airflow_settings(), max_entries)
+        return process_batch(airflow_settings(), max_entries, workers)
 
     @task(trigger_rule=TriggerRule.NONE_FAILED)
     def index_articles() -> dict:
@@ -62,7 +63,7 @@ def mediamon_process_articles():
 
         return send_alerts_task(airflow_settings())
 
-    process_batch.expand(max_entries=plan_batches()) >> index_articles() >> send_alerts()
+    process_batch.expand_kwargs(plan_batches()) >> index_articles() >> send_alerts()
 
 
 mediamon_process_articles()

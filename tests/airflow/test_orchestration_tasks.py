@@ -3,7 +3,9 @@ run takes, how pending work is spread over mapped batches, and what each batch l
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import multiprocessing
 
 import pytest
@@ -65,13 +67,39 @@ def test_pending_entries_are_spread_over_parallel_batches_that_cover_them_all(si
     assert pending > tasks.PARALLEL_BATCHES * min_batch
     batches = tasks.process_batches(site_settings, min_batch)
     assert len(batches) == tasks.PARALLEL_BATCHES
-    assert all(batch >= pending for batch in batches)  # each claims until nothing is left
+    assert all(batch["max_entries"] >= pending for batch in batches)  # each claims until none
+
+
+def test_batches_outnumbering_the_cores_have_one_extraction_worker_each(site_settings):
+    _poll_everything(site_settings)
+    two_cores = dataclasses.replace(site_settings, workers=2)
+    batches = tasks.process_batches(two_cores, min_batch=20)
+    assert [batch["workers"] for batch in batches] == [1] * tasks.PARALLEL_BATCHES
+
+
+def test_the_cores_are_shared_out_among_the_batches_as_extraction_workers(site_settings):
+    pending = _poll_everything(site_settings)
+    eight_cores = dataclasses.replace(site_settings, workers=8)
+    batches = tasks.process_batches(eight_cores, min_batch=math.ceil(pending / 2))
+    assert [batch["workers"] for batch in batches] == [4, 4]
 
 
 def test_a_few_pending_entries_make_one_batch_as_each_task_costs_seconds(site_settings):
     pending = _poll_everything(site_settings)
     assert pending < tasks.MIN_ENTRY_BATCH
-    assert len(tasks.process_batches(site_settings)) == 1
+    # One task: every core an extraction worker, as `mediamon ingest` has.
+    assert tasks.process_batches(site_settings) == [
+        {"max_entries": tasks.ENTRY_BATCH, "workers": site_settings.workers}
+    ]
+
+
+def test_a_backlog_beyond_what_the_parallel_batches_claim_gets_more_batches(
+    site_settings, monkeypatch
+):
+    pending = _poll_everything(site_settings)
+    monkeypatch.setattr(tasks, "ENTRY_BATCH", 10)
+    batches = tasks.process_batches(site_settings, min_batch=10)
+    assert len(batches) == math.ceil(pending / 10)
 
 
 def test_nothing_pending_plans_no_batch(site_settings):

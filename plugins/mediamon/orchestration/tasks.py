@@ -33,15 +33,19 @@ from mediamon.vocabulary import POLL_SUCCESSES
 log = logging.getLogger(__name__)
 
 FEED_BATCH = 50
-# Mapped processing tasks. A task costs seconds before its first page (Airflow starts it,
-# imports mediamon, loads the watchlist and the language model, forks its extraction
-# worker: bench.freshness measures it), so pending work is spread over several tasks only
-# when each gets MIN_ENTRY_BATCH entries (the Airflow Variable mediamon_batch_entries
-# overrides it), and over at most PARALLEL_BATCHES (Celery workers, the pool's slots) until
-# there is more than ENTRY_BATCH per task. Every task claims entries 100 at a time until
-# nothing is pending or it has ENTRY_BATCH: tasks that start late or run slow leave the
-# rest to the others, and entries that arrive meanwhile are taken in the same run.
-ENTRY_BATCH = 2500
+# Mapped processing tasks. A task costs seconds of CPU before its first page (Airflow starts
+# it; it imports mediamon, loads the watchlist, the language model and the sentence encoder,
+# forks its extraction workers: bench.freshness measures it), so pending work is spread over
+# several tasks only when each gets MIN_ENTRY_BATCH entries (the Airflow Variable
+# mediamon_batch_entries overrides it), and over at most PARALLEL_BATCHES. More tasks than
+# cores pays: a task stores on one thread, waiting on PostgreSQL (3,000 pages on 2 cores, no
+# Airflow: 4 tasks of one extraction worker 38 articles/s, 2 tasks 29, one process with two
+# workers 30). The cores are shared out among the tasks as extraction workers, so that a
+# lone task (a small run) has as many as `mediamon ingest`. Every task claims entries 100 at
+# a time until nothing is pending or it has ENTRY_BATCH (minutes of work, well inside the
+# execution timeout): tasks that start late or run slow leave the rest to the others, and
+# entries that arrive meanwhile are taken in the same run.
+ENTRY_BATCH = 5000
 MIN_ENTRY_BATCH = 250
 PARALLEL_BATCHES = 4
 # Far below Airflow's max_map_length (1024): a run never maps more than this.
@@ -102,40 +106,47 @@ def pending_work(settings: Settings) -> int:
     return pending_count(settings.require_database())
 
 
-def process_batches(settings: Settings, min_batch: int = MIN_ENTRY_BATCH) -> list[int]:
-    """The mapped tasks for the pending entries: the most entries each claims (ENTRY_BATCH),
-    one per `min_batch` pending entries up to PARALLEL_BATCHES, more when each would get
-    over ENTRY_BATCH (at most MAX_MAPPED: what is left waits for the next run)."""
+def process_batches(settings: Settings, min_batch: int = MIN_ENTRY_BATCH) -> list[dict[str, int]]:
+    """The mapped tasks for the pending entries, as process_batch's arguments: the most
+    entries each claims (ENTRY_BATCH) and its extraction workers. One task per `min_batch`
+    pending entries up to PARALLEL_BATCHES, the cores (settings.workers) shared among them;
+    more tasks when each would get over ENTRY_BATCH (at most MAX_MAPPED: what is left waits
+    for the next run)."""
     pending = pending_work(settings)
     if pending == 0:
         return []
+    cores = max(1, settings.workers)
     spread = min(PARALLEL_BATCHES, math.ceil(pending / max(1, min_batch)))
-    return [ENTRY_BATCH] * min(MAX_MAPPED, max(spread, math.ceil(pending / ENTRY_BATCH)))
+    count = min(MAX_MAPPED, max(spread, math.ceil(pending / ENTRY_BATCH)))
+    batch = {"max_entries": ENTRY_BATCH, "workers": max(1, cores // spread)}
+    return [dict(batch) for _ in range(count)]
 
 
 def _allow_child_processes() -> None:
     """Celery's prefork pool runs each task in a daemonic process, and multiprocessing
     refuses children to those ("daemonic processes are not allowed to have children"); the
-    extraction pool needs one, and is closed before the task returns."""
+    extraction pool needs them, and is closed before the task returns."""
     process = multiprocessing.current_process()
     if process.daemon:
         process.daemon = False
 
 
-def process_batch(settings: Settings, max_entries: int = ENTRY_BATCH) -> dict[str, int | float]:
+def process_batch(
+    settings: Settings, max_entries: int = ENTRY_BATCH, workers: int = 1
+) -> dict[str, int | float]:
     """Claim and process up to `max_entries` pending entries (fetch, extract, dedupe, tag,
-    store); each page that did not store is one line of the task's log. Besides the counts,
-    `setup_s` (watchlist and extraction pool) and `work_s` (the batch itself) say where the
-    task's time went."""
-    # One Airflow task is one worker; extraction still runs in a child process it can kill.
-    settings = dataclasses.replace(settings, workers=1)
+    store) with `workers` extraction workers; each page that did not store is one line of
+    the task's log. Besides the counts, `setup_s` (the models, the watchlist and the
+    extraction pool) and `work_s` (the batch itself) say where the task's time went."""
+    settings = dataclasses.replace(settings, workers=max(1, workers))
     _allow_child_processes()
     started = time.monotonic()
     with open_processor(settings) as processor:
         ready = time.monotonic()
         log.info(
-            "watchlist version %s and extraction pool ready in %.2f s",
+            "watchlist version %s, models and %d extraction workers ready in %.2f s",
             processor.tagger.version,
+            settings.workers,
             ready - started,
         )
         report = process_pending(processor, max_entries=max_entries)

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import os
-import pickle
 import sys
-import tempfile
 from pathlib import Path
 
+from mediamon.model_cache import read_pickle, write_pickle
 from mediamon.tagging import (
     affixes,
     automaton,
@@ -71,35 +69,15 @@ def _cache_key(watchlist_bytes: bytes) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path) -> Tagger | None:
-    try:
-        with path.open("rb") as cached:  # streamed: never the file and the tagger at once
-            tagger = pickle.load(cached)
-    except Exception:  # absent, truncated or stale: rebuilt, never trusted
-        return None
-    return tagger if isinstance(tagger, Tagger) else None
-
-
-def _write(path: Path, tagger: Tagger) -> None:
-    """Write atomically (concurrent workers may race); a read-only cache is not an error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as scratch:
-            pickle.dump(tagger, scratch, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(scratch.name, path)
-    except OSError:
-        pass
-
-
 def compiled_tagger(watchlist_path: Path, cache_dir: Path | None) -> Tagger:
     """The tagger for the watchlist at `watchlist_path` (version not yet set)."""
     raw = read_watchlist_file(watchlist_path)
     cached_path = cache_dir / f"tagger-{_cache_key(raw)}.pickle" if cache_dir else None
-    if cached_path is not None and (tagger := _read(cached_path)) is not None:
+    if cached_path is not None and (tagger := read_pickle(cached_path, Tagger)) is not None:
         check_loaded(tagger.watchlist, watchlist_path)  # refusals and warnings, as on a miss
         return tagger
     tagger = Tagger(watchlist_from_yaml(raw, watchlist_path))
     _ = tagger.watchlist.sha256  # computed once, kept in the cached pickle
     if cached_path is not None:
-        _write(cached_path, tagger)
+        write_pickle(cached_path, tagger)
     return tagger
