@@ -59,9 +59,10 @@ def open_processor(
     database_url = settings.require_database()
     tagger = tagger_for(database_url, watchlist or settings.watchlist_path, settings.cache_dir)
     # Each worker starts with the tagger and the dedup settings (inherited when forked), and
-    # the language model loaded once here, shared by the forked workers' memory.
-    preload_language_model()
-    preload_encoder()  # events: the sentence encoder's table, shared the same way
+    # the language model loaded once here, shared by the forked workers' memory; both models
+    # come from the model cache when it holds them (each Airflow task is a new process).
+    preload_language_model(settings.cache_dir)
+    preload_encoder(settings.cache_dir)  # events: the sentence encoder, shared the same way
     context = WorkerContext(tagger, settings.dedup)
     with (
         make_fetcher(settings) as fetcher,
