@@ -42,6 +42,11 @@ def conn(clean_stack):
 
 def store(conn, reports, cluster_of=None):
     """Insert the reports as articles and assign them in one transaction; their ids."""
+    return store_and_requeued(conn, reports, cluster_of)[0]
+
+
+def store_and_requeued(conn, reports, cluster_of=None):
+    """`store`, and the articles whose documents the assignment queued for indexing."""
     ids = []
     with conn.transaction():
         for n, (title, lead, groups, hours, language) in enumerate(reports):
@@ -72,9 +77,9 @@ def store(conn, reports, cluster_of=None):
             )
             for r in rows
         ]  # fmt: skip
-        events.assign(conn, reports_)
+        requeued = events.assign(conn, reports_)
     event_window.committed(conn)
-    return ids
+    return ids, requeued
 
 
 def event_of(conn, article_ids):
@@ -134,3 +139,23 @@ def test_a_bridging_report_merges_two_events_and_the_merge_is_recorded(conn):
         "SELECT merged_into FROM events WHERE id = %s", (merge["from_event"],)
     ).fetchone()
     assert merged["merged_into"] == merge["into_event"]
+
+
+def test_a_growing_event_requeues_its_documents_only_when_its_size_passes_a_power_of_two(conn):
+    report = REPORTS[0]
+    sizes_and_requeued = []
+    for n in range(5):  # the same report from five outlets, one batch each
+        title, lead, groups, hours, language = report
+        (article,), requeued = store_and_requeued(
+            conn, [(f"{title} ({n})", lead, groups, hours + n, language)]
+        )
+        sizes_and_requeued.append(len(requeued))
+    # 1: itself; 2: both; 3: itself; 4: all four; 5: itself (never n² re-indexing).
+    assert sizes_and_requeued == [1, 2, 1, 4, 1]
+
+
+def test_an_event_gaining_a_language_requeues_all_its_documents(conn):
+    title, lead, groups, hours, language = REPORTS[0]
+    store(conn, [(f"{title} ({n})", lead, groups, hours, language) for n in range(4)])
+    _, requeued = store_and_requeued(conn, [REPORTS[1]])  # the fifth report, in Russian
+    assert len(requeued) == 5
