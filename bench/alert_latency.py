@@ -18,10 +18,8 @@ import argparse
 import json
 import sys
 import tempfile
-import threading
 import time
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +28,11 @@ from bench.freshness import (
     POLL_DAG,
     PROCESS_DAG,
     LocalAirflow,
-    _percentiles,
     due_from,
     fresh_stores,
     newsroom_articles,
     outlets,
+    percentiles,
     register,
     wait_for,
 )
@@ -43,43 +41,11 @@ from mediamon.search.elastic import client
 from mediamon.store.db import connect
 from mediamon.tagging.watchlist import load_watchlist
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "alerts"))
+from alerting import Receiver  # noqa: E402 - the alerts tests' webhook receiver
+
 SUBSCRIPTION = "bench"
 TARGET_S = 60.0
-
-
-class Receiver:
-    """A webhook on loopback: when each alert arrived, and for which event."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[float, int]] = []  # (time.time(), event id)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                now = time.time()
-                for alert in body["mediamon"]["alerts"]:
-                    receiver.received.append((now, int(alert["event_id"])))
-                self.send_response(204)
-                self.end_headers()
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def _subscription_file(path: Path, settings: settings_module.Settings) -> Path:
@@ -137,7 +103,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ),
                 "MEDIAMON_POLL_FLOOR_SECONDS": str(settings.poll_floor_s),
                 "MEDIAMON_ALERTS_FILE": str(_subscription_file(scratch / "alerts.yaml", settings)),
-                "MEDIAMON_WEBHOOK_BENCH": f"http://{receiver.address}/hook",
+                "MEDIAMON_WEBHOOK_BENCH": receiver.url,
             },
         )
         print("starting Airflow ...", file=sys.stderr)
@@ -157,7 +123,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         def all_alerted() -> bool:
             if time.time() < ends:
                 return False
-            alerted = {event_id for _, event_id in receiver.received}
+            alerted = {
+                int(alert["event_id"])
+                for request in receiver.requests
+                for alert in request["json"]["mediamon"]["alerts"]
+            }
             return bool(alerted) and alerted >= set(_event_times(settings))
 
         try:
@@ -165,8 +135,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         except TimeoutError as exc:
             print(f"warning: {exc}", file=sys.stderr)  # the figures say how many are missing
         times = _event_times(settings)
+        received = [
+            (request["at"], int(alert["event_id"]))
+            for request in receiver.requests
+            for alert in request["json"]["mediamon"]["alerts"]
+        ]
         first_alert: dict[int, float] = {}
-        for at, event_id in receiver.received:
+        for at, event_id in received:
             first_alert.setdefault(event_id, at)
         # An event merged into another after its alert is no longer open: left out.
         alerted = {e: at for e, at in first_alert.items() if e in times}
@@ -178,11 +153,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "feeds": args.feeds,
         "entries": published,
         "events": len(times),
-        "alerts": len(receiver.received),
-        "alerted_twice": len(receiver.received) - len(first_alert),
+        "alerts": len(received),
+        "alerted_twice": len(received) - len(first_alert),
         "never_alerted": len(set(times) - set(first_alert)),
-        "stored_to_alert_s": _percentiles(stored_to_sent),
-        "indexed_to_alert_s": _percentiles(indexed_to_sent),
+        "stored_to_alert_s": percentiles(stored_to_sent),
+        "indexed_to_alert_s": percentiles(indexed_to_sent),
         "target_s": TARGET_S,
     }
 

@@ -396,7 +396,7 @@ def _stage_times(settings: settings_module.Settings) -> dict[str, tuple[float, f
 
 
 # -- figures ----------------------------------------------------------------------------------
-def _percentiles(values: list[float]) -> dict[str, float | None]:
+def percentiles(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"p50": None, "p95": None, "max": None, "n": 0}
     ordered = sorted(values)
@@ -430,13 +430,13 @@ def latency_figures(
             indexing.append(indexed - stored)
             refresh.append(searchable - indexed)
     return {
-        "appearance_to_searchable_s": _percentiles(total),
+        "appearance_to_searchable_s": percentiles(total),
         "never_searchable": missing,
         "stages_s": {
-            "waiting_for_poll": _percentiles(poll_wait),
-            "polled_to_stored": _percentiles(processing),
-            "stored_to_indexed": _percentiles(indexing),
-            "indexed_to_searchable": _percentiles(refresh),
+            "waiting_for_poll": percentiles(poll_wait),
+            "polled_to_stored": percentiles(processing),
+            "stored_to_indexed": percentiles(indexing),
+            "indexed_to_searchable": percentiles(refresh),
         },
     }
 
@@ -491,13 +491,13 @@ def airflow_figures(airflow: LocalAirflow) -> dict[str, Any]:
     ]
     return {
         "process_batches": batches,
-        "task_start_up_s": _percentiles(startup),
-        "watchlist_and_pool_per_task_s": _percentiles(setup),
-        "batch_work_s": _percentiles(work),
-        "queue_wait_s": _percentiles(queue_wait),
-        "gaps_between_tasks_s": _percentiles(gaps),
-        "run_start_to_first_task_s": _percentiles(run_lag),
-        "poll_run_s": _percentiles(poll_durations),
+        "task_start_up_s": percentiles(startup),
+        "watchlist_and_pool_per_task_s": percentiles(setup),
+        "batch_work_s": percentiles(work),
+        "queue_wait_s": percentiles(queue_wait),
+        "gaps_between_tasks_s": percentiles(gaps),
+        "run_start_to_first_task_s": percentiles(run_lag),
+        "poll_run_s": percentiles(poll_durations),
     }
 
 

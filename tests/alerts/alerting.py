@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import socket
 import threading
 import time
@@ -21,6 +20,7 @@ from psycopg.types.json import Jsonb
 from mediamon import settings as settings_module
 from mediamon.alerts.send import AlertConfig, load_config
 from mediamon.demo.builder import NewsroomBuilder, build_path
+from mediamon.demo.newsroom import write_site
 from mediamon.events.encoder import encode
 from mediamon.events.evidence import lead_text
 from mediamon.pipeline.cycle import index_pending
@@ -58,7 +58,7 @@ class Receiver:
                     if not failing:
                         receiver.requests.append(
                             {"path": self.path, "headers": dict(self.headers),
-                             "json": json.loads(body)}
+                             "json": json.loads(body), "at": time.time()}
                         )  # fmt: skip
                 status = receiver.fail_status if failing else 200
                 answer = f"no: {self.path}".encode() if failing else b"ok"
@@ -240,11 +240,5 @@ def build_small_newsroom(out_dir: Path) -> dict[str, dict]:
     pages = builder.pages()
     feeds, feed_urls = builder.feeds()
     labels = builder.labels(7, frozenset({"en"}))
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    for path, body in {**pages, **feeds}.items():
-        target = out_dir / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
-    (out_dir / "feeds.txt").write_text("\n".join(feed_urls) + "\n")
+    write_site(out_dir, {**pages, **feeds}, feed_urls)
     return {build_path(url): info for url, info in labels["documents"].items()}

@@ -22,7 +22,7 @@ import httpx
 
 from mediamon.fetch.client import parse_retry_after
 from mediamon.fetch.guard import BlockedAddress, NetworkGuard
-from mediamon.fetch.pools import GuardedBackend
+from mediamon.fetch.pools import GuardedBackend, core_url
 from mediamon.settings import DEFAULT_USER_AGENT
 
 TIMEOUT_S = 10.0
@@ -78,12 +78,7 @@ def post(url: str, body: dict, headers: dict[str, str], guard: NetworkGuard,
         with pool:
             response = pool.request(
                 "POST",
-                httpcore.URL(
-                    scheme=target.raw_scheme,
-                    host=target.raw_host,
-                    port=target.port,
-                    target=target.raw_path,
-                ),
+                core_url(target),
                 headers=[
                     (b"Host", target.netloc),
                     (b"Content-Type", b"application/json; charset=utf-8"),

@@ -38,6 +38,17 @@ def _headers(documents: list[NewsroomDocument]) -> dict[str, str]:
     return headers
 
 
+def write_site(out_dir: Path, files: dict[str, bytes], feed_urls: list[str]) -> None:
+    """Replace `out_dir` with the site's files (served path -> body) and its feed list."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    for path, body in files.items():
+        target = out_dir / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    (out_dir / "feeds.txt").write_text("\n".join(feed_urls) + "\n")
+
+
 def build(
     out_dir: Path, seed: int = 7, hard: float = 0.3, languages: frozenset[str] = frozenset({"en"})
 ) -> dict:
@@ -48,13 +59,7 @@ def build(
     pages = builder.pages()
     feeds, feed_urls = builder.feeds()
     labels = builder.labels(seed, languages)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    for path, body in {**pages, **feeds}.items():
-        target = out_dir / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
-    (out_dir / "feeds.txt").write_text("\n".join(feed_urls) + "\n")
+    write_site(out_dir, {**pages, **feeds}, feed_urls)
     (out_dir / "_headers.json").write_text(json.dumps(_headers(builder.documents), indent=1))
     (out_dir / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False))
     return labels

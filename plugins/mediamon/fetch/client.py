@@ -22,7 +22,7 @@ import httpx
 
 from mediamon.fetch.body import ACCEPT_ENCODING, BodyTooLarge, DeadlineExceeded, read_bounded
 from mediamon.fetch.guard import BlockedAddress, NetworkGuard
-from mediamon.fetch.pools import KEPT_ORIGINS, OriginPools
+from mediamon.fetch.pools import KEPT_ORIGINS, OriginPools, core_url
 from mediamon.fetch.urls import MAX_URL_LENGTH
 from mediamon.settings import FetchSettings
 from mediamon.vocabulary import ErrorClass
@@ -211,12 +211,7 @@ class Fetcher:
             target = httpx.URL(url)
             request = httpcore.Request(
                 b"GET",
-                httpcore.URL(
-                    scheme=target.raw_scheme,
-                    host=target.raw_host,
-                    port=target.port,
-                    target=target.raw_path,
-                ),
+                core_url(target),
                 headers=[
                     (b"Host", target.netloc),  # httpx would add it
                     *(_encoded({**self._headers, **headers}) if headers else self._encoded_headers),

@@ -21,6 +21,13 @@ KEPT_ORIGINS = 64
 Origin = tuple[bytes, bytes, int | None]  # scheme, host, port
 
 
+def core_url(target: httpx.URL) -> httpcore.URL:
+    """httpx's parsed URL (validated, IDNA host, percent-encoded path) as httpcore takes it."""
+    return httpcore.URL(
+        scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path
+    )
+
+
 class GuardedBackend(httpcore.SyncBackend):
     """Opens sockets only to addresses the guard permits (checked per connection)."""
 

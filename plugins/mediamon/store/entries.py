@@ -126,6 +126,11 @@ def release_dead_leases(conn: Connection) -> int:
     ).rowcount
 
 
+# When an entry's report was written, as far as we believe it (a date later than first seen
+# is not): the order of claims, served by the index of migration 0011.
+_REPORT_ORDER = "least(coalesce(published_at, first_seen_at), first_seen_at), id"
+
+
 def claim(conn: Connection, limit: int) -> list[Entry]:
     """Lease up to `limit` due entries to this process (other workers skip them), oldest
     report first: events are assigned in the order articles are stored (migration 0011).
@@ -145,24 +150,16 @@ def claim(conn: Connection, limit: int) -> list[Entry]:
         (EntryStatus.FAILED, EntryStatus.PENDING, MAX_ATTEMPTS),
     )
     with conn.cursor(row_factory=class_row(Entry)) as cursor:
-        claimed = cursor.execute(
-            "UPDATE entries SET leased_until = now() + %s, leased_by = %s,"
+        # Ordered outside the UPDATE: RETURNING gives rows in the table's order.
+        return cursor.execute(
+            "WITH claimed AS (UPDATE entries SET leased_until = now() + %s, leased_by = %s,"
             " attempts = attempts + 1"
             " WHERE id IN (SELECT id FROM entries WHERE status = %s"
             "   AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())"
-            "   ORDER BY least(coalesce(published_at, first_seen_at), first_seen_at), id"
-            "   LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " RETURNING *",
+            f"   ORDER BY {_REPORT_ORDER} LIMIT %s FOR UPDATE SKIP LOCKED)"
+            f" RETURNING *) SELECT * FROM claimed ORDER BY {_REPORT_ORDER}",
             (LEASE, lease_holder(), EntryStatus.PENDING, limit),
         ).fetchall()
-    # RETURNING gives the rows in the table's order, not the subquery's.
-    return sorted(claimed, key=_report_order)
-
-
-def _report_order(entry: Entry) -> tuple[datetime, int]:
-    """When the entry's report was written, as far as we believe it (the claims' order)."""
-    published = entry.published_at or entry.first_seen_at
-    return min(published, entry.first_seen_at), entry.id
 
 
 def pending_count(conn: Connection) -> int:
