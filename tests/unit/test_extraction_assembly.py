@@ -114,3 +114,8 @@ def test_a_headline_alone_is_kept_rather_than_leaving_no_text():
 
 def test_no_lead_is_made_into_a_text_of_its_own():
     assert with_lead("", LEAD, f"<p>{LEAD}</p>") == ""
+
+
+def test_a_description_of_a_few_words_is_no_lead():
+    text = "BAAR, SWITZERLAND\n" + FIRST_SECTION[0]
+    assert with_lead(text, "BAAR, SWITZERLAND", f"BAAR, SWITZERLAND {FIRST_SECTION[0]}") == text

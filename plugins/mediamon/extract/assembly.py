@@ -23,6 +23,8 @@ _SPACE = re.compile(r"\s+")
 # A balanced-pass line put back must be this long and end as a sentence ends.
 PROSE_MIN_WORDS = 20
 _PROSE_END = (".", "!", "?", "…", '"', "”", "“", "»", "«", ")", "。", "！", "？", ":")
+# A shorter description is a dateline or a label, not a lead (and has too few trigrams).
+LEAD_MIN_WORDS = 5
 # The text already holds the lead when it has this share of the lead's word trigrams.
 LEAD_PRESENT_SHARE = 0.3
 # The page shows the lead when the first this many characters of it are in the page's text.
@@ -80,14 +82,20 @@ def with_prose_of(first: str, second: str) -> str:
 
 
 def with_lead(text: str, description: str | None, page_text: str) -> str:
-    """`text` headed by the page's description when the page shows it (in `page_text`,
-    whitespace collapsed) and `text` holds less than LEAD_PRESENT_SHARE of it."""
+    """`text` headed by the page's description when it is a lead of LEAD_MIN_WORDS words or
+    more, the page shows it (in `page_text`, whitespace collapsed) and `text` holds less
+    than LEAD_PRESENT_SHARE of it."""
     lead = (description or "").strip()
     shown = collapsed(lead).rstrip(_LEAD_TRAILER).strip()
-    if not text or not shown or shown[:LEAD_SHOWN_CHARS] not in page_text:
+    if (
+        not text
+        or len(_WORD.findall(shown)) < LEAD_MIN_WORDS
+        or shown[:LEAD_SHOWN_CHARS] not in page_text
+        or _key(shown) in _key(text)
+    ):
         return text
     lead_grams = word_trigrams(shown)
-    if lead_grams and len(lead_grams & word_trigrams(text)) >= LEAD_PRESENT_SHARE * len(lead_grams):
+    if len(lead_grams & word_trigrams(text)) >= LEAD_PRESENT_SHARE * len(lead_grams):
         return text
     return f"{lead}\n{text}"
 
