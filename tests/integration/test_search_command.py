@@ -366,3 +366,31 @@ def test_index_setup_applies_the_template_and_the_alias(clean_stack, tmp_path):
     )
     es = client(clean_stack.elasticsearch_url)
     assert list(es.indices.get_alias(name=clean_stack.index)) == [f"{clean_stack.index}-v1"]
+
+
+# -- mediamon events --group -------------------------------------------------------------
+def listed_events(settings, tmp_path, *args: str) -> list[int]:
+    """The event ids `mediamon events` lists, in order."""
+    result = mediamon(settings, tmp_path, "events", "--since", "2026-11-01", *args)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    return [] if lines == ["no events"] else [int(line.split()[0]) for line in lines]
+
+
+def test_events_by_group_include_the_groups_affiliates_as_search_does(
+    clean_stack, stored, tmp_path
+):
+    assert listed_events(clean_stack, tmp_path, "--group", "isis") == [stored["bombing"]]
+
+
+def test_events_by_several_groups_list_any_of_them(clean_stack, stored, tmp_path):
+    listed = listed_events(clean_stack, tmp_path, "--group", "isis-k", "--group", "houthis")
+    assert listed == [stored["bombing"], stored["tanker"]]
+
+
+def test_events_without_a_group_list_every_recent_event_largest_first(
+    clean_stack, stored, tmp_path
+):
+    listed = listed_events(clean_stack, tmp_path)
+    assert listed[0] == stored["bombing"]
+    assert sorted(listed) == sorted([stored["bombing"], stored["tanker"], stored["market"]])

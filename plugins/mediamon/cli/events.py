@@ -16,7 +16,10 @@ def events(
         typer.Option(help="events with a report on or after DATE (default: the last 3 days)"),
     ] = None,
     group: Annotated[
-        str | None, typer.Option(help="only events naming this tracked group (its id)")
+        list[str] | None,
+        typer.Option(
+            help="tracked group id; its affiliates count (isis finds ISIS-K); repeat for any of several"
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="at most this many events")] = 50,
 ) -> None:
@@ -26,7 +29,7 @@ def events(
 
     start = parse_since(since) or datetime.now(UTC) - timedelta(days=3)
     with connect(settings().require_database()) as conn:
-        found = event_store.recent(conn, start, group, limit)
+        found = event_store.recent(conn, start, tuple(group or ()), limit)
     for event in found:
         console.print(
             f"{event.id}\t{event.size}\t{','.join(event.languages)}\t"

@@ -8,7 +8,7 @@ process's in-memory copy of them, which event_window.py keeps up to date and own
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -309,15 +309,17 @@ class EventSummary:
 
 
 def recent(
-    conn: Connection, since: datetime, group: str | None = None, limit: int = 50
+    conn: Connection, since: datetime, groups: Sequence[str] = (), limit: int = 50
 ) -> list[EventSummary]:
-    """Open events with a report since `since`, largest first."""
+    """Open events with a report since `since`, largest first; with `groups`, only events
+    with a report naming one of them or an affiliate (as `mediamon search --group`)."""
     rows = conn.execute(
         "SELECT id, first_report_at, last_report_at, size, languages, outlets, groups, title"
-        " FROM events WHERE merged_into IS NULL AND size > 0 AND last_report_at >= %s"
-        " AND (%s::text IS NULL OR %s = ANY(groups))"
-        " ORDER BY size DESC, first_report_at DESC LIMIT %s",
-        (since, group, group, limit),
+        " FROM events e WHERE merged_into IS NULL AND size > 0 AND last_report_at >= %(since)s"
+        " AND (cardinality(%(groups)s::text[]) = 0 OR EXISTS (SELECT 1 FROM articles a"
+        "      WHERE a.event_id = e.id AND a.groups_with_ancestors && %(groups)s::text[]))"
+        " ORDER BY size DESC, first_report_at DESC LIMIT %(limit)s",
+        {"since": since, "groups": list(groups), "limit": limit},
     ).fetchall()
     return [EventSummary(**row) for row in rows]
 
