@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
-from alerting import KABUL, store_reports, subscriptions_file
+from alerting import KABUL, Receiver, store_reports, subscriptions_file
 
 from mediamon.settings import PROJECT_ROOT
 
@@ -81,3 +82,43 @@ def test_send_prints_its_counts_and_list_shows_the_delivery(stack, receiver, tmp
         line.startswith("1\tsent\t1\t")
         and "\tdesk\timmediate (1 event(s))\twebhook 127.0.0.1" in line
     )
+
+
+def test_retry_sends_a_failed_delivery_again_with_a_fresh_set_of_attempts(clean_stack, tmp_path):
+    with Receiver(fail_first=1, fail_status=400) as mended:  # refuses once, then accepts
+        settings = dataclasses.replace(clean_stack, allowed_addresses=frozenset({mended.address}))
+        path = subscriptions_file(
+            tmp_path,
+            f"subscriptions:\n  - {{name: desk, groups: [isis-k], webhook: {{url: '{mended.url}'}}}}\n",
+        )
+        store_reports(settings, [KABUL])
+        first = mediamon(settings, "send", alerts_file=path)
+        retried = mediamon(settings, "retry", "--failed")
+        second = mediamon(settings, "send", alerts_file=path)
+    assert first.stdout.startswith("decided 1, sent 0, retrying 0, failed 1")
+    assert retried.returncode == 0 and retried.stdout == "1\trequeued\n"
+    assert second.stdout.startswith("decided 0, sent 1, retrying 0, failed 0")
+    assert mediamon(settings, "list").stdout.startswith("1\tsent\t1\t")
+    assert len(mended.requests) == 1
+
+
+def test_retry_leaves_a_delivery_that_has_not_failed_and_exits_2(stack, receiver, tmp_path):
+    path = subscriptions_file(
+        tmp_path,
+        f"subscriptions:\n  - {{name: desk, groups: [isis-k], webhook: {{url: '{receiver.url}'}}}}\n",
+    )
+    store_reports(stack, [KABUL])
+    mediamon(stack, "send", alerts_file=path)
+    result = mediamon(stack, "retry", "1", "7")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: delivery 1: sent, not failed: left as it is",
+        "error: delivery 7: no such delivery",
+    ]
+    assert len(receiver.requests) == 1
+
+
+def test_retry_without_deliveries_or_failed_says_what_to_give_and_exits_2(stack):
+    result = mediamon(stack, "retry")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: name the deliveries to retry")

@@ -114,3 +114,35 @@ def list_deliveries(
         )
     if not rows:
         _line("no deliveries")
+
+
+@alerts_app.command()
+def retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="delivery ids (see `alerts list`)")
+    ] = None,
+    every_failed: Annotated[bool, typer.Option("--failed", help="every failed delivery")] = False,
+) -> None:
+    """Put failed deliveries back in the queue, due now with a fresh set of attempts (after
+    mending a webhook or a mail server); the next `alerts send` or DAG run sends them."""
+    from mediamon.store import alerts as store
+    from mediamon.store.db import connect
+
+    if not ids and not every_failed:
+        raise fail("name the deliveries to retry (their ids) or give --failed")
+    with connect(settings().require_database()) as conn:
+        outcome = store.requeue(conn, ids or [], every_failed)
+    refused = False
+    for delivery_id, status in sorted(outcome.items()):
+        if status == AlertStatus.FAILED:
+            _line(f"{delivery_id}\trequeued")
+        else:
+            refused = True
+            print_error(
+                f"delivery {delivery_id}: "
+                + (f"{status}, not failed: left as it is" if status else "no such delivery")
+            )
+    if not outcome:
+        _line("no failed deliveries")
+    if refused:
+        raise typer.Exit(2)

@@ -9,6 +9,7 @@ keeps the row locked until its outcome commits: two senders never send one deliv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -271,6 +272,33 @@ def mark_failed(conn: Connection, delivery_id: int, error: str) -> None:
         " updated_at = now() WHERE id = %s",
         (AlertStatus.FAILED.value, error, delivery_id),
     )
+
+
+def requeue(conn: Connection, ids: Sequence[int], every_failed: bool) -> dict[int, str | None]:
+    """Failed deliveries (`ids`, or every one) back to pending, due now with a fresh set of
+    attempts; their last error stays until the next attempt. Returns each id asked for, or
+    requeued, with the status it had (None: no such delivery)."""
+    requeued = conn.execute(
+        "UPDATE alert_deliveries SET status = %(pending)s, attempts = 0,"
+        " next_attempt_at = now(), updated_at = now()"
+        " WHERE status = %(failed)s AND (%(every)s OR id = ANY(%(ids)s::bigint[])) RETURNING id",
+        {
+            "pending": AlertStatus.PENDING.value,
+            "failed": AlertStatus.FAILED.value,
+            "every": every_failed,
+            "ids": int_array(ids),
+        },
+    ).fetchall()
+    outcome: dict[int, str | None] = {row["id"]: AlertStatus.FAILED.value for row in requeued}
+    others = [i for i in ids if i not in outcome]
+    if others:
+        found = conn.execute(
+            "SELECT id, status FROM alert_deliveries WHERE id = ANY(%s::bigint[])",
+            (int_array(others),),
+        ).fetchall()
+        statuses = {row["id"]: row["status"] for row in found}
+        outcome.update({i: statuses.get(i) for i in others})
+    return outcome
 
 
 def deliveries(
