@@ -45,6 +45,7 @@ class Page:
     final_url: str | None = None
     source: str | None = None
     prepared: PreparedPage | None = None  # by an extraction worker
+    claim_seq: int = 0  # its place in the run's claim order (oldest report first)
 
     @property
     def feed_title(self) -> str | None:

@@ -9,6 +9,7 @@ processes (pipeline/worker.py) that are killed at their time limit.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -115,13 +116,17 @@ class Processor:
         # Futures report here when done: waiting costs the same with 5 or 500 in flight.
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         threads = ThreadPoolExecutor(max_workers=FETCH_THREADS)
+        claim_seq = itertools.count()
         # Storing runs on its own thread, so that this loop keeps the workers fed meanwhile.
         with ThreadPoolExecutor(max_workers=1) as store_thread:
 
             def admit(batch: list[Entry]) -> None:
                 report.claimed += len(batch)
+                pages = pages_of(batch)
+                for page in pages:
+                    page.claim_seq = next(claim_seq)
                 with self.transaction() as conn:
-                    to_fetch = triage.pages_to_fetch(conn, self.fetcher, pages_of(batch), report)
+                    to_fetch = triage.pages_to_fetch(conn, self.fetcher, pages, report)
                 for page in to_fetch:
                     future = threads.submit(self._fetch, page)
                     fetching[future] = page
@@ -183,6 +188,9 @@ class Processor:
                 if storing is None and (
                     len(extracted) >= STORE_BATCH or (extracted and not extracting)
                 ):
+                    # In claim order (oldest report first), not as extraction finished:
+                    # events are assigned in the order articles are stored.
+                    extracted.sort(key=lambda page: page.claim_seq)
                     storing = store_thread.submit(store_ready, self._store, extracted)
                     storing.add_done_callback(finished.put)
                     extracted = []
