@@ -40,12 +40,12 @@ def conn(clean_stack):
         yield connection
 
 
-def store(conn, reports, cluster_of=None):
+def store(conn, reports, cluster_of=None, into_cluster=None):
     """Insert the reports as articles and assign them in one transaction; their ids."""
-    return store_and_requeued(conn, reports, cluster_of)[0]
+    return store_and_requeued(conn, reports, cluster_of, into_cluster)[0]
 
 
-def store_and_requeued(conn, reports, cluster_of=None):
+def store_and_requeued(conn, reports, cluster_of=None, into_cluster=None):
     """`store`, and the articles whose documents the assignment queued for indexing."""
     ids = []
     with conn.transaction():
@@ -64,6 +64,10 @@ def store_and_requeued(conn, reports, cluster_of=None):
             conn.execute(
                 "UPDATE articles SET cluster_id = %s WHERE id = ANY(%s)",
                 (cluster["id"], [ids[i] for i in cluster_of]),
+            )
+        if into_cluster:
+            conn.execute(
+                "UPDATE articles SET cluster_id = %s WHERE id = ANY(%s)", (into_cluster, ids)
             )
         rows = conn.execute(
             "SELECT id, cluster_id, title, text, groups, published_at, language FROM articles"
@@ -159,3 +163,23 @@ def test_an_event_gaining_a_language_requeues_all_its_documents(conn):
     store(conn, [(f"{title} ({n})", lead, groups, hours, language) for n in range(4)])
     _, requeued = store_and_requeued(conn, [REPORTS[1]])  # the fifth report, in Russian
     assert len(requeued) == 5
+
+
+def test_a_copy_bridging_two_clusters_of_two_events_merges_the_events(conn):
+    (first,) = store(conn, [REPORTS[0]], cluster_of=[0])
+    (second,) = store(conn, [REPORTS[2]], cluster_of=[0])
+    assert event_of(conn, [first, second]) == [first, second]
+    cluster = conn.execute("SELECT cluster_id FROM articles WHERE id = %s", (first,)).fetchone()
+    # Clustering the next copy matched both stored articles, and merged their clusters.
+    conn.execute(
+        "UPDATE articles SET cluster_id = %s WHERE id = %s", (cluster["cluster_id"], second)
+    )
+    conn.commit()
+    title, lead, groups, _, language = REPORTS[0]
+    copy = (f"{title} (update)", lead, groups, 5, language)
+    (bridge,) = store(conn, [copy], into_cluster=cluster["cluster_id"])
+    assert event_of(conn, [first, second, bridge]) == [first, first, first]
+    merge = conn.execute("SELECT from_event, into_event, article_id FROM event_merges").fetchone()
+    assert merge == {"from_event": second, "into_event": first, "article_id": bridge}
+    size = conn.execute("SELECT size FROM events WHERE id = %s", (first,)).fetchone()["size"]
+    assert size == 3

@@ -68,8 +68,10 @@ def assign(conn: Connection, reports: list[Report], weights: Weights | None = No
     earliest = min(r.evidence.published_at for r in reports)
     cache = event_window.current(conn, earliest, weights)
     _save_embeddings(conn, reports)
-    cluster_events = _cluster_events(conn, cache.window, reports)
     outcome = _Outcome()
+    cluster_events = _join_cluster_events(
+        cache.window, _cluster_events(conn, cache.window, reports), reports, outcome
+    )
     cache.pending = True
     decided: dict[int, int] = {}
     vectors = {r.article_id: r.vector for r in reports if r.vector is not None}
@@ -106,25 +108,55 @@ def _save_embeddings(conn: Connection, reports: list[Report]) -> None:
     )  # fmt: skip
 
 
-def _cluster_events(conn: Connection, window: EventWindow, reports: list[Report]) -> dict[int, int]:
-    """The event each of the reports' copy clusters already lies in (loaded into the window
-    even when it is older than the window: a cluster never spans two events)."""
+def _cluster_events(
+    conn: Connection, window: EventWindow, reports: list[Report]
+) -> dict[int, list[int]]:
+    """The events each of the reports' copy clusters already lies in, oldest first (loaded
+    into the window even when older than it). More than one when clustering has just merged
+    two clusters: a copy bridging two stored copies that did not match each other."""
     clusters = sorted({r.cluster_id for r in reports if r.cluster_id is not None})
     if not clusters:
         return {}
     rows = conn.execute(
-        "SELECT cluster_id, min(event_id) AS event_id FROM articles"
-        " WHERE cluster_id = ANY(%s::bigint[]) AND event_id IS NOT NULL GROUP BY cluster_id",
+        "SELECT cluster_id, array_agg(DISTINCT event_id ORDER BY event_id) AS event_ids"
+        " FROM articles WHERE cluster_id = ANY(%s::bigint[]) AND event_id IS NOT NULL"
+        " GROUP BY cluster_id",
         (int_array(clusters),),
     ).fetchall()
-    found = {row["cluster_id"]: row["event_id"] for row in rows}
-    missing = sorted(set(found.values()) - set(window.events))
+    found = {row["cluster_id"]: list(row["event_ids"]) for row in rows}
+    missing = sorted({e for ids in found.values() for e in ids} - set(window.events))
     if missing:
         for row in conn.execute(
             event_window.EVENT_COLUMNS + " WHERE id = ANY(%s::bigint[])", (int_array(missing),)
         ).fetchall():
             window.put(event_window.open_event(row))
     return found
+
+
+def _join_cluster_events(
+    window: EventWindow, found: dict[int, list[int]], reports: list[Report], outcome: _Outcome
+) -> dict[int, int]:
+    """The one event of each cluster: a cluster never spans two events, so the events of
+    clusters that clustering merged are merged into the oldest (recorded as a merge by the
+    batch's first report of that cluster)."""
+    bridging: dict[int, int] = {}
+    for report in sorted(reports, key=lambda r: (r.evidence.published_at, r.article_id)):
+        if report.cluster_id is not None:
+            bridging.setdefault(report.cluster_id, report.article_id)
+    cluster_events: dict[int, int] = {}
+    for cluster_id, (oldest, *others) in found.items():
+        cluster_events[cluster_id] = oldest
+        event = window.events.get(oldest)
+        if event is None:  # not loadable: the report is scored as any other
+            continue
+        absorbed = [other for other in others if other in window.events]
+        for other in absorbed:
+            event.absorb(window.events[other])
+            window.remove(other)
+            outcome.merges.append((other, oldest, bridging[cluster_id]))
+        if absorbed:
+            window.put(event)
+    return cluster_events
 
 
 def _write(
