@@ -74,7 +74,6 @@ def main() -> None:
             Evidence(
                 frozenset(pick.sample(GROUPS, 2)),
                 frozenset({pick.randrange(2, 500)}),
-                frozenset(),
                 now,
                 pick.choice(["en", "fa"]),  # half of them through the fallback
             ),

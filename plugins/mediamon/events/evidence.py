@@ -7,7 +7,6 @@ toll, who claimed it); later paragraphs carry background shared by other events.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,11 +17,6 @@ WEAK_ENCODER_LANGUAGES = frozenset({"uk", "fa", "ps", "ur"})
 # Any script's decimal digits (Persian ۱۴, Arabic-Indic ١٤, Devanagari ...): `\d` matches
 # them and int() reads them, so a toll is the same number in every language.
 _NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,.\u00a0\u066c]\d{3})*(?![\d])")
-_WORD = re.compile(r"[^\W\d_]{4,}")
-_SENTENCE_END = re.compile(r"[.!?؟۔:«»\"“”„]\s*$")
-# A word of this many letters is a name key by its first letters: inflected names
-# (Кабул, Кабула, Кабуле; Mogadishu, Mogadischu) share it.
-NAME_KEY_LETTERS = 5
 
 
 @dataclass(frozen=True)
@@ -31,7 +25,6 @@ class Evidence:
 
     groups: frozenset[str]  # tracked groups named (tagger ids)
     numbers: frozenset[int]  # numbers of the headline and lead, years left out
-    names: frozenset[str]  # keys of capitalised words that do not start a sentence
     published_at: datetime
     language: str
 
@@ -60,34 +53,8 @@ def numbers_of(text: str) -> frozenset[int]:
     return frozenset(found)
 
 
-def names_of(text: str) -> frozenset[str]:
-    """Keys of capitalised words inside sentences (names of places, people, ships).
-
-    Scripts without case (Arabic, Persian) give none: their reports rely on the encoder,
-    the groups and the numbers.
-    """
-    keys: set[str] = set()
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not word[0].isupper() or word.isupper():
-            continue  # lower case, or a headline in capitals / an acronym
-        before = text[: match.start()].rstrip()
-        if not before or _SENTENCE_END.search(before):
-            continue  # starts a sentence: capitalised for grammar, not as a name
-        keys.add(_key(word))
-    return frozenset(keys)
-
-
-def _key(word: str) -> str:
-    folded = unicodedata.normalize("NFKD", word.casefold())
-    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return letters[:NAME_KEY_LETTERS]
-
-
 def evidence_of(
     title: str | None, text: str, groups: list[str], published_at: datetime, language: str
 ) -> Evidence:
     lead = lead_text(title, text)
-    return Evidence(
-        frozenset(groups), numbers_of(lead), names_of(lead), published_at, language.split("-")[0]
-    )
+    return Evidence(frozenset(groups), numbers_of(lead), published_at, language.split("-")[0])

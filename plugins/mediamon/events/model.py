@@ -66,9 +66,6 @@ class OpenEvent:
     reliable: bool = False  # vector_sum holds only reports the encoder covers
     groups: Counter[str] = field(default_factory=Counter)
     numbers: set[int] = field(default_factory=set)
-    # Name keys are kept with the event but not scored (measured: shared name keys joined
-    # different stories of one day).
-    names: set[str] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
 
     def add(self, article: ArticleSignals) -> None:
@@ -82,7 +79,6 @@ class OpenEvent:
         self.size += 1
         self.groups.update(ev.groups)
         self.numbers |= ev.numbers
-        self.names |= ev.names
         self.languages.add(ev.language)
         self.first_report_at = min(self.first_report_at, ev.published_at)
         self.last_report_at = max(self.last_report_at, ev.published_at)
@@ -96,7 +92,6 @@ class OpenEvent:
         self.size += other.size
         self.groups.update(other.groups)
         self.numbers |= other.numbers
-        self.names |= other.names
         self.languages |= other.languages
         self.first_report_at = min(self.first_report_at, other.first_report_at)
         self.last_report_at = max(self.last_report_at, other.last_report_at)

@@ -91,7 +91,7 @@ def current(conn: Connection, earliest: datetime, weights: Weights | None) -> Wi
 
 
 EVENT_COLUMNS = (
-    "SELECT id, first_report_at, last_report_at, size, groups, numbers, names, languages,"
+    "SELECT id, first_report_at, last_report_at, size, groups, numbers, languages,"
     " vector_sum, reliable, merged_into, revision FROM events"
 )
 
@@ -103,6 +103,5 @@ def open_event(row: dict) -> OpenEvent:
     event.reliable = row["reliable"]
     event.groups.update(row["groups"])
     event.numbers = set(row["numbers"])
-    event.names = set(row["names"])
     event.languages = set(row["languages"])
     return event

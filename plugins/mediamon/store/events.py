@@ -192,13 +192,12 @@ def _write(
     )
     for event in live:
         conn.execute(
-            "UPDATE events SET vector_sum = %s, reliable = %s, numbers = %s, names = %s,"
+            "UPDATE events SET vector_sum = %s, reliable = %s, numbers = %s,"
             " merged_into = NULL WHERE id = %s",
             (
                 event.vector_sum.astype(np.float32).tobytes(),
                 event.reliable,
                 sorted(event.numbers),
-                sorted(event.names),
                 event.id,
             ),
         )
