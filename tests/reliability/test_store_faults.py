@@ -3,6 +3,8 @@ an outcome: each is one page's recorded outcome, never the batch's or the run's.
 
 from __future__ import annotations
 
+import logging
+
 from hostile import article_page, rss
 from mediamon.pipeline.cycle import index_pending, run_cycle
 from mediamon.search.elastic import client
@@ -40,6 +42,37 @@ def test_a_twenty_kilobyte_canonical_link_is_ignored_and_the_whole_batch_is_stor
             "SELECT canonical_url FROM articles WHERE url = %s", (bad,)
         ).fetchone()
     assert stored["canonical_url"] == bad
+
+
+def test_a_page_postgresql_refuses_fails_alone_and_the_batch_says_it_was_stored_one_by_one(
+    hostile_settings, sites, tmp_path, caplog
+):
+    with connect(hostile_settings.database_url) as conn, conn.transaction():
+        # Stands for a value PostgreSQL cannot hold that no check before it caught.
+        conn.execute(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.title = 'Poison' THEN RAISE EXCEPTION 'index row size 3520 exceeds btree"
+            " version 4 maximum 2704' USING ERRCODE = 'program_limit_exceeded'; END IF;"
+            " RETURN NEW; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER articles_refuse_poison BEFORE INSERT ON articles"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+        )
+    site = sites[0]
+    links = [site.page(f"/story-{n}.html", article_page(f"Story number {n}")) for n in range(5)]
+    bad = site.page("/poison.html", article_page("Poison"))
+    feed = site.feed("/feed.xml", [(link, link, None) for link in [*links, bad]])
+    with caplog.at_level(logging.WARNING, logger="mediamon"):
+        run_cycle(hostile_settings, _feeds_file(tmp_path, feed), poll_all=True)
+    entries = _entries(hostile_settings)
+    assert {entries[link]["status"] for link in links} == {"done"}
+    assert entries[bad]["status"] == "failed"
+    assert "rejected by PostgreSQL: index row size 3520" in entries[bad]["status_reason"]
+    said = [r.getMessage() for r in caplog.records if r.name == "mediamon.pipeline.storing"]
+    assert len(said) == 1
+    assert "refused by PostgreSQL (index row size 3520" in said[0]
+    assert "storing them one by one" in said[0]
 
 
 def test_a_redirect_to_a_url_over_4000_characters_fails_that_page_alone(

@@ -3,6 +3,7 @@ transaction (fewer round trips, a short-held dedup lock)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from mediamon.settings import DedupSettings
 from mediamon.store import articles, entries, event_window, outbox, raw_pages
 from mediamon.store import events as event_store
 from mediamon.store.articles import NewArticle
-from mediamon.store.db import VALUE_REFUSED, Connection
+from mediamon.store.db import VALUE_REFUSED, Connection, first_line
 from mediamon.vocabulary import EntryStatus
 
 # A value PostgreSQL cannot hold, or a constraint one page breaks: the batch is then stored
@@ -27,6 +28,8 @@ from mediamon.vocabulary import EntryStatus
 PAGE_REFUSALS = (*VALUE_REFUSED, psycopg.IntegrityError)
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,6 +93,13 @@ def store_ready(context: StoreContext, pages: list[Page]) -> ProcessReport:
             reason = f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}"
             fail_page(context, pages[0], report, reason)
             return report
+        # Said, so that a batch stored the slow way is seen (psycopg only logs that the
+        # pipeline was aborted); the page that holds the value gets its own failure below.
+        logger.warning(
+            "a store batch of %d pages was refused by PostgreSQL (%s): storing them one by one",
+            len(pages),
+            first_line(exc),
+        )
         for page in pages:
             report.merge(store_ready(context, [page]))
         return report
