@@ -86,6 +86,7 @@ class HostileSite:
         self.requests: list[str] = []
         self.robots: tuple[int, str] | None = None  # (status, body) for /robots.txt
         self.routes: dict[str, object] = {}
+        self.answered_at: dict[str, datetime] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -212,6 +213,17 @@ class HostileSite:
             except OSError:
                 pass
             handler.close_connection = True
+
+        self.routes[path] = respond
+        return self.url(path)
+
+    def late(self, path: str, body: str, delay_s: float) -> str:
+        """A page answered after `delay_s` seconds; `answered_at[path]` says when (UTC)."""
+
+        def respond(handler, _query):
+            time.sleep(delay_s)
+            self.answered_at[path] = datetime.now(UTC)
+            self.send(handler, 200, body.encode(), "text/html; charset=utf-8")
 
         self.routes[path] = respond
         return self.url(path)

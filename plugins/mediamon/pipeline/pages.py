@@ -46,6 +46,7 @@ class Page:
     source: str | None = None
     prepared: PreparedPage | None = None  # by an extraction worker
     claim_seq: int = 0  # its place in the run's claim order (oldest report first)
+    extracted_at: float = 0.0  # time.monotonic() when its extraction finished
 
     @property
     def feed_title(self) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -21,7 +22,7 @@ from pebble import ProcessPool
 
 from mediamon.fetch.client import Fetcher
 from mediamon.fetch.urls import InvalidURL, normalise_url, outlet_of
-from mediamon.pipeline import triage
+from mediamon.pipeline import store_order, triage
 from mediamon.pipeline.pages import Page, ProcessReport, pages_of
 from mediamon.pipeline.storing import StoreContext, fail_page, store_ready
 from mediamon.pipeline.timing import StageClock
@@ -149,6 +150,7 @@ class Processor:
 
             admit(claimed)
             stopped = False
+            wake_at: float | None = None
             while True:
                 if self.stop.is_set() and not stopped:
                     stopped, refill = True, None
@@ -161,8 +163,8 @@ class Processor:
                     refill = None
                 if not (fetching or waiting or extracting or extracted or storing):
                     break
-                for future in _finished_now(finished, None if stopped else self.stop):
-                    if future is None:  # woken by the stop event
+                for future in _finished_now(finished, None if stopped else self.stop, wake_at):
+                    if future is None:  # woken by the stop event, or to store held pages
                         continue
                     if future is storing:
                         report.merge(future.result())
@@ -174,6 +176,8 @@ class Processor:
                     elif future in extracting:
                         pages = extracting.pop(future)
                         ready, again = self._extraction_results(pages, future, report)
+                        for page in ready:
+                            page.extracted_at = time.monotonic()
                         extracted += ready
                         # A batch that timed out or crashed: each page again, on its own.
                         for page in again:
@@ -184,16 +188,24 @@ class Processor:
                 ):
                     extract(waiting[:WORKER_BATCH])
                     waiting = waiting[WORKER_BATCH:]
-                # Store in batches while the workers extract; at once when they are idle.
+                # Store in claim order (oldest report first), not as extraction finished:
+                # events are assigned in the order articles are stored. A page waits for
+                # the pages claimed before it, within bounds (pipeline/store_order.py).
+                extracted.sort(key=lambda page: page.claim_seq)
                 if storing is None and (
-                    len(extracted) >= STORE_BATCH or (extracted and not extracting)
+                    count := store_order.to_store(
+                        extracted,
+                        [page.claim_seq for page in (*fetching.values(), *waiting)],
+                        {page.claim_seq for pages in extracting.values() for page in pages},
+                        time.monotonic(),
+                        STORE_BATCH,
+                    )
                 ):
-                    # In claim order (oldest report first), not as extraction finished:
-                    # events are assigned in the order articles are stored.
-                    extracted.sort(key=lambda page: page.claim_seq)
-                    storing = store_thread.submit(store_ready, self._store, extracted)
+                    storing = store_thread.submit(store_ready, self._store, extracted[:count])
                     storing.add_done_callback(finished.put)
-                    extracted = []
+                    extracted = extracted[count:]
+                # Held pages are looked at again when overdue (or when the store finishes).
+                wake_at = store_order.wake_at(extracted) if storing is None else None
         # Stopped: fetches still running are abandoned (their entries already released).
         threads.shutdown(wait=not stopped, cancel_futures=stopped)
         return report
@@ -289,16 +301,23 @@ class Processor:
 
 
 def _finished_now(
-    finished: queue.SimpleQueue[Future], stop: threading.Event | None
+    finished: queue.SimpleQueue[Future], stop: threading.Event | None, until: float | None
 ) -> list[Future | None]:
     """The next finished future (waiting for one), and any others already finished; or
-    [None] when `stop` is set while waiting (looked at every 0.2 s)."""
+    [None] when `stop` is set while waiting (looked at every 0.2 s), or at `until` (a
+    time.monotonic() value)."""
     while True:
+        timeout = None if stop is None else 0.2
+        if until is not None:
+            left = max(0.0, until - time.monotonic())
+            timeout = left if timeout is None else min(timeout, left)
         try:
-            done: list[Future | None] = [finished.get(timeout=None if stop is None else 0.2)]
+            done: list[Future | None] = [finished.get(timeout=timeout)]
             break
         except queue.Empty:
-            if stop is not None and stop.is_set():
+            if (stop is not None and stop.is_set()) or (
+                until is not None and time.monotonic() >= until
+            ):
                 return [None]
     while not finished.empty():
         done.append(finished.get_nowait())
