@@ -47,6 +47,10 @@ def test_a_full_batch_goes_while_the_workers_extract():
     assert to_store(_extracted(*range(4)), [], {9}, NOW, batch_size=4) == 4
 
 
+def test_a_batch_holds_at_most_batch_size_pages():
+    assert to_store(_extracted(*range(10)), [], set(), NOW, batch_size=4) == 4
+
+
 def test_an_overdue_page_goes_although_the_page_it_waits_for_is_being_extracted():
     pages = _extracted(5, 6, at=NOW - HOLD_SECONDS)
     assert to_store(pages, [], {4}, NOW, batch_size=32) == 2

@@ -46,8 +46,8 @@ def to_store(
     now: float,
     batch_size: int,
 ) -> int:
-    """How many of `extracted` (sorted by claim order) to store now, 0 to wait; `fetching`
-    and `extracting` are the claim_seq of pages not yet extracted.
+    """How many of `extracted` (sorted by claim order) to store now, 0 to wait, at most
+    `batch_size`; `fetching` and `extracting` are the claim_seq of pages not yet extracted.
 
     A full batch goes at once; a shorter one when a held page is overdue, or when the page
     it waits for is not being extracted (still fetched: that may take a while), or when the
@@ -60,7 +60,7 @@ def to_store(
         or first_unsettled not in extracting
         or any(now - page.extracted_at >= HOLD_SECONDS for page in extracted)
     ):
-        return count
+        return min(count, batch_size)
     return 0
 
 
