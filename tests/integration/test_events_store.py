@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from mediamon.events.encoder import encode
+from mediamon.events.encoder import DIMENSIONS, encode
 from mediamon.events.evidence import lead_text
 from mediamon.store import event_window, events
 
@@ -183,3 +184,70 @@ def test_a_copy_bridging_two_clusters_of_two_events_merges_the_events(conn):
     assert merge == {"from_event": second, "into_event": first, "article_id": bridge}
     size = conn.execute("SELECT size FROM events WHERE id = %s", (first,)).fetchone()["size"]
     assert size == 3
+
+
+UNIT = np.eye(DIMENSIONS, dtype=np.float32)
+
+
+def _stored_event(conn, event_id, vector):
+    """An event of one stored report; the report's article id."""
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO events (id, first_report_at, last_report_at, size, groups, vector_sum,"
+            " reliable) VALUES (%s, %s, %s, 1, %s, %s, true)",
+            (event_id, T0, T0, ["isis-k"], vector.tobytes()),
+        )
+        return _article(conn, f"Stored report {event_id}", T0, event_id=event_id)
+
+
+def _assign_batch(conn, vectors):
+    """Articles with these vectors, an hour apart, assigned in one batch; their ids."""
+    with conn.transaction():
+        ids = [
+            _article(conn, f"Report {n}", T0 + timedelta(hours=n + 1)) for n in range(len(vectors))
+        ]
+        events.assign(conn, [
+            events.report_of(article_id, None, vector.astype(np.float32).tobytes(),
+                             f"Report {n}", "Lead.", ["isis-k"], T0 + timedelta(hours=n + 1), "en")
+            for n, (article_id, vector) in enumerate(zip(ids, vectors, strict=True))
+        ])  # fmt: skip
+    event_window.committed(conn)
+    return ids
+
+
+def test_a_report_that_merges_a_stored_event_into_one_opened_in_its_batch_is_stored(conn):
+    """The first report opens an event; the second joins it and merges a stored event into
+    it: the new event is written before the merge that names it."""
+    stored = _stored_event(conn, 999999, UNIT[0])
+    opening, bridging = _assign_batch(conn, [UNIT[1], 0.6 * UNIT[0] + 0.8 * UNIT[1]])
+    assert event_of(conn, [stored, opening, bridging]) == [opening] * 3
+    merged = conn.execute("SELECT merged_into FROM events WHERE id = 999999").fetchone()
+    assert merged["merged_into"] == opening
+
+
+def test_an_event_opened_and_merged_away_in_one_batch_leaves_merges_pointing_at_the_last(conn):
+    first = _stored_event(conn, 999999, UNIT[0])
+    last = _stored_event(conn, 999998, UNIT[2])
+    # Opens B; joins B, merging 999999 into it; joins 999998, merging B into it.
+    b_centroid = (1.6 * UNIT[0] + 1.8 * UNIT[1]) / np.linalg.norm([1.6, 1.8])
+    batch = _assign_batch(
+        conn, [UNIT[1], 0.6 * UNIT[0] + 0.8 * UNIT[1], 0.8 * UNIT[2] + 0.6 * b_centroid]
+    )
+    assert event_of(conn, [first, last, *batch]) == [999998] * 5
+    merged = conn.execute("SELECT merged_into FROM events WHERE id = 999999").fetchone()
+    assert merged["merged_into"] == 999998
+    merges = conn.execute("SELECT from_event, into_event FROM event_merges ORDER BY id").fetchall()
+    assert [(m["from_event"], m["into_event"]) for m in merges] == [
+        (999999, batch[0]),
+        (batch[0], 999998),
+    ]
+
+
+def _article(conn, title, published_at, event_id=None):
+    return conn.execute(
+        "INSERT INTO articles (canonical_url, url, source, title, text, groups, published_at,"
+        " language, event_id) VALUES (%s, %s, 'o.example', %s, 'Lead.', %s, %s, 'en', %s)"
+        " RETURNING id",
+        (f"https://o.example/{title}", f"https://o.example/{title}", title, ["isis-k"],
+         published_at, event_id),
+    ).fetchone()["id"]  # fmt: skip

@@ -159,27 +159,26 @@ def _join_cluster_events(
     return cluster_events
 
 
+def _final_targets(merges: Sequence[tuple[int, int, int | None]]) -> dict[int, int]:
+    """Each merged event's last target, following merges made later in the batch."""
+    into = {source: target for source, target, _ in merges}
+    final = {}
+    for source, target in into.items():
+        for _ in range(len(into)):  # a merged event leaves the window: no cycle
+            if target not in into:
+                break
+            target = into[target]
+        final[source] = target
+    return final
+
+
 def _write(
     conn: Connection, cache: event_window.WindowCache, decided: dict[int, int], outcome: _Outcome
 ) -> None:
     window = cache.window
-    for source, target, article_id in outcome.merges:
-        conn.execute(
-            "UPDATE events SET merged_into = %s, revision = nextval('event_revisions'),"
-            " updated_at = now() WHERE id = %s",
-            (target, source),
-        )
-        conn.execute(
-            "INSERT INTO event_merges (from_event, into_event, article_id) VALUES (%s, %s, %s)",
-            (source, target, article_id),
-        )
-        moved = conn.execute(
-            "UPDATE articles SET event_id = %s WHERE event_id = %s RETURNING id",
-            (target, source),
-        ).fetchall()
-        outcome.changed.update(row["id"] for row in moved)
     touched = sorted(set(decided.values()))
     live = [window.events[e] for e in touched if e in window.events]
+    # New events first: a merge below may name one opened in this batch as its target.
     conn.execute(
         "INSERT INTO events (id, first_report_at, last_report_at)"
         " SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])"
@@ -190,6 +189,24 @@ def _write(
             [e.last_report_at for e in live],
         ),
     )
+    final = _final_targets(outcome.merges)
+    for source, target, article_id in outcome.merges:
+        # Recorded as decided; pointed at where the chain ends (an event opened and merged
+        # away within this batch is never written).
+        conn.execute(
+            "UPDATE events SET merged_into = %s, revision = nextval('event_revisions'),"
+            " updated_at = now() WHERE id = %s",
+            (final[source], source),
+        )
+        conn.execute(
+            "INSERT INTO event_merges (from_event, into_event, article_id) VALUES (%s, %s, %s)",
+            (source, target, article_id),
+        )
+        moved = conn.execute(
+            "UPDATE articles SET event_id = %s WHERE event_id = %s RETURNING id",
+            (final[source], source),
+        ).fetchall()
+        outcome.changed.update(row["id"] for row in moved)
     for event in live:
         conn.execute(
             "UPDATE events SET vector_sum = %s, reliable = %s, numbers = %s,"
