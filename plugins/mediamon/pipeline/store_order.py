@@ -54,11 +54,12 @@ def to_store(
     workers are idle."""
     first_unsettled = min([*fetching, *extracting], default=None)
     count = storable(extracted, first_unsettled, now)
+    overdue_at = wake_at(extracted)
     if (
         count >= batch_size
         or not extracting
         or first_unsettled not in extracting
-        or any(now - page.extracted_at >= HOLD_SECONDS for page in extracted)
+        or (overdue_at is not None and overdue_at <= now)
     ):
         return min(count, batch_size)
     return 0

@@ -90,7 +90,7 @@ def store_ready(context: StoreContext, pages: list[Page]) -> ProcessReport:
     except PAGE_REFUSALS as exc:
         report = ProcessReport()
         if len(pages) == 1:
-            reason = f"rejected by PostgreSQL: {str(exc).splitlines()[0][:200]}"
+            reason = f"rejected by PostgreSQL: {first_line(exc)[:200]}"
             fail_page(context, pages[0], report, reason)
             return report
         # Said, so that a batch stored the slow way is seen (psycopg only logs that the

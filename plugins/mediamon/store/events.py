@@ -86,11 +86,9 @@ def assign(conn: Connection, reports: list[Report], weights: Weights | None = No
                 cluster_events[report.cluster_id] = decision.event_id
             outcome.merges += [(m, decision.event_id, report.article_id) for m in decision.merged]
     # An earlier decision of this batch may name an event merged away later in it.
-    merged = {source: target for source, target, _ in outcome.merges}
+    merged = _merged_into(outcome.merges)
     for article_id, event_id in decided.items():
-        while event_id in merged:
-            event_id = merged[event_id]
-        decided[article_id] = event_id
+        decided[article_id] = _last_event(event_id, merged)
     _write(conn, cache, decided, outcome)
     return sorted(outcome.changed)
 
@@ -159,17 +157,17 @@ def _join_cluster_events(
     return cluster_events
 
 
-def _final_targets(merges: Sequence[tuple[int, int, int | None]]) -> dict[int, int]:
-    """Each merged event's last target, following merges made later in the batch."""
-    into = {source: target for source, target, _ in merges}
-    final = {}
-    for source, target in into.items():
-        for _ in range(len(into)):  # a merged event leaves the window: no cycle
-            if target not in into:
-                break
-            target = into[target]
-        final[source] = target
-    return final
+def _merged_into(merges: Sequence[tuple[int, int, int | None]]) -> dict[int, int]:
+    """Each event merged in the batch, and the event it was merged into."""
+    return {source: target for source, target, _ in merges}
+
+
+def _last_event(event_id: int, merged: dict[int, int]) -> int:
+    """Where a chain of the batch's merges starting at `event_id` ends (no cycle: a merged
+    event leaves the window)."""
+    while event_id in merged:
+        event_id = merged[event_id]
+    return event_id
 
 
 def _write(
@@ -189,14 +187,14 @@ def _write(
             [e.last_report_at for e in live],
         ),
     )
-    final = _final_targets(outcome.merges)
+    merged = _merged_into(outcome.merges)
     for source, target, article_id in outcome.merges:
         # Recorded as decided; pointed at where the chain ends (an event opened and merged
         # away within this batch is never written).
         conn.execute(
             "UPDATE events SET merged_into = %s, revision = nextval('event_revisions'),"
             " updated_at = now() WHERE id = %s",
-            (final[source], source),
+            (_last_event(source, merged), source),
         )
         conn.execute(
             "INSERT INTO event_merges (from_event, into_event, article_id) VALUES (%s, %s, %s)",
@@ -204,7 +202,7 @@ def _write(
         )
         moved = conn.execute(
             "UPDATE articles SET event_id = %s WHERE event_id = %s RETURNING id",
-            (final[source], source),
+            (_last_event(source, merged), source),
         ).fetchall()
         outcome.changed.update(row["id"] for row in moved)
     for event in live:
